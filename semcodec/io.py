@@ -1,0 +1,78 @@
+"""File helpers: bounded reads and atomic writes (temp file + rename)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .errors import InputError, SemError
+
+
+def read_bounded(path: str | os.PathLike, limit: int, *, what: str = "file") -> bytes:
+    """Read at most ``limit`` bytes; a larger input is refused, not truncated.
+
+    ``-`` reads standard input.  Missing paths, directories and unreadable
+    files raise :class:`InputError` with one line naming the file.
+    """
+    name = str(path)
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            p = Path(name)
+            if p.is_dir():
+                raise InputError(f"{name}: is a directory, not a {what}")
+            with open(p, "rb") as fh:
+                data = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{name}: permission denied") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a directory, not a {what}") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputError(f"{name}: larger than {limit} bytes, too large for a {what}")
+    return data
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None] | bytes) -> None:
+    """Write ``path`` all at once: to a temp file in the same folder, then rename.
+
+    ``write`` is either the bytes to write or a callable given the temp path
+    (for writers such as ``PIL.Image.save`` that want a filename).  On any
+    failure the temp file is removed and the destination is left untouched.
+    ``-`` writes bytes to standard output.
+    """
+    name = str(path)
+    if name == "-":
+        if not isinstance(write, (bytes, bytearray)):
+            raise SemError("this output cannot be written to standard output")
+        sys.stdout.buffer.write(write)
+        sys.stdout.buffer.flush()
+        return
+    dest = Path(name)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{name}: the folder {folder} does not exist")
+    if dest.is_dir():
+        raise InputError(f"{name}: is a directory")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix, dir=folder)
+    try:
+        if isinstance(write, (bytes, bytearray)):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(write)
+        else:
+            os.close(fd)
+            write(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,66 @@
+"""``zstd-dict-v1``: msgpack shape, zstd level 19, magic-less frame, trained dictionary.
+
+The frame carries no magic, content size, dictionary ID or checksum (the
+container's CRC covers integrity).  The dictionary file is pinned by this
+codec's ID: its SHA-256 is checked on load and must never change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import FormatError
+from ..prompt import Prompt
+from . import MAX_RAW_BYTES
+from .packing import pack, unpack
+
+DICT_FILE = "zstd-dict-v1.bin"
+DICT_SHA256 = None  # set when the dictionary is frozen; checked on every load
+LEVEL = 19
+MAX_WINDOW = 1 << 17
+
+
+@lru_cache(maxsize=1)
+def dictionary_bytes() -> bytes:
+    data = resources.files(__package__).joinpath("data", DICT_FILE).read_bytes()
+    if DICT_SHA256 is not None and hashlib.sha256(data).hexdigest() != DICT_SHA256:
+        raise RuntimeError(f"{DICT_FILE} does not match the pinned SHA-256; the installation is damaged")
+    return data
+
+
+@lru_cache(maxsize=1)
+def _codecs():
+    import zstandard as zstd
+
+    zdict = zstd.ZstdCompressionDict(dictionary_bytes(), dict_type=zstd.DICT_TYPE_FULLDICT)
+    params = zstd.ZstdCompressionParameters.from_level(
+        LEVEL,
+        format=zstd.FORMAT_ZSTD1_MAGICLESS,
+        write_content_size=0,
+        write_checksum=0,
+        write_dict_id=0,
+    )
+    cctx = zstd.ZstdCompressor(dict_data=zdict, compression_params=params)
+    dctx = zstd.ZstdDecompressor(dict_data=zdict, max_window_size=MAX_WINDOW, format=zstd.FORMAT_ZSTD1_MAGICLESS)
+    return zstd, cctx, dctx
+
+
+def encode(prompt: Prompt) -> bytes:
+    _, cctx, _ = _codecs()
+    return cctx.compress(pack(prompt))
+
+
+def decode(payload: bytes) -> Prompt:
+    zstd, _, dctx = _codecs()
+    if not payload:
+        raise FormatError("empty prompt payload")
+    try:
+        params = zstd.get_frame_parameters(payload, format=zstd.FORMAT_ZSTD1_MAGICLESS)
+        if params.content_size != zstd.CONTENTSIZE_UNKNOWN and params.content_size > MAX_RAW_BYTES:
+            raise FormatError(f"prompt payload claims {params.content_size} bytes, the limit is {MAX_RAW_BYTES}")
+        raw = dctx.decompress(payload, max_output_size=MAX_RAW_BYTES, allow_extra_data=False)
+    except zstd.ZstdError as exc:
+        raise FormatError(f"corrupt prompt payload (zstd: {exc})") from None
+    return unpack(raw)
