@@ -196,7 +196,10 @@ def read(path) -> tuple[SemFile, int]:
     from .io import read_bounded
 
     data = read_bounded(path, MAX_FILE_BYTES, what=".sem file")
-    return decode(data), len(data)
+    try:
+        return decode(data), len(data)
+    except FormatError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 def overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1) -> int:

@@ -58,3 +58,7 @@ class BudgetError(SemError):
     """A prompt cannot be made to fit the byte budget or token limit."""
 
     exit_code = EXIT_FAILURE
+
+
+class ModelUnavailableError(BackendError):
+    """The endpoint says the model does not exist or was retired."""

@@ -1,0 +1,45 @@
+"""Model backends behind the interfaces of :mod:`semcodec.backends.base`.
+
+Factories dispatch on registry data and import the heavy library only when a
+backend is actually loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..registry import DecoderSpec
+
+
+def load_generator(spec: DecoderSpec, *, device: str | None = None, model_dir=None, **api: Any):
+    """A Generator for a decoder registry entry (diffusers or OpenAI)."""
+    if spec.family == "diffusers":
+        from .diffusers_gen import load_generator as load
+
+        return load(spec, device=device, model_dir=model_dir)
+    if spec.family == "openai":
+        from .openai_image import load_generator as load
+
+        return load(spec, **api)
+    if spec.family == "synthetic":  # pragma: no cover - added by the synthetic-world issue
+        from .synthetic import load_generator as load
+
+        return load(spec)
+    raise ValueError(f"unknown decoder family {spec.family!r}")
+
+
+def load_critic(name: str = "ViT-B-32", *, device: str | None = None, model_dir=None):
+    from .clip import load_critic as load
+
+    return load(name, device=device, model_dir=model_dir)
+
+
+def load_describer(name: str, *, model: str | None = None, device: str | None = None, model_dir=None, **api: Any):
+    """A Describer: "openai" (API, needs OPENAI_API_KEY) or a local VLM registry name."""
+    if name == "openai":
+        from .openai_text import load_describer as load
+
+        return load(model or "gpt-4.1-mini", **api)
+    from .local_vlm import load_describer as load
+
+    return load(name, model_dir=model_dir, device=device)

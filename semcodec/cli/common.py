@@ -1,0 +1,110 @@
+"""Shared pieces of the command-line tools: error mapping, options, output.
+
+Data goes to stdout, messages to stderr.  Library errors (`SemError`) become
+one line on stderr and the exit code the README documents; no traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable
+
+import click
+
+from .._version import __version__
+from ..errors import EXIT_FAILURE, SemError
+
+
+class CliError(click.ClickException):
+    """A ClickException carrying semcodec's exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:  # one line, no "Error: " doubling
+        click.echo(f"{self._prog()}: error: {self.format_message()}", err=True)
+
+    @staticmethod
+    def _prog() -> str:
+        ctx = click.get_current_context(silent=True)
+        return ctx.find_root().info_name if ctx else "semcodec"
+
+
+def sem_errors(func: Callable) -> Callable:
+    """Turn SemError (and a few OS-level failures) into CliError at the command edge."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except SemError as exc:
+            raise CliError(str(exc), exc.exit_code) from None
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise SystemExit(EXIT_FAILURE) from None
+
+    return wrapper
+
+
+def version_option(prog: str):
+    return click.version_option(__version__, "--version", prog_name=prog, message="%(prog)s (semcodec) %(version)s")
+
+
+def quiet_option(func):
+    return click.option("-q", "--quiet", is_flag=True, help="No progress bars or summary lines on stderr.")(func)
+
+
+def device_option(func):
+    return click.option(
+        "--device", default=None, metavar="DEVICE", help="cuda, mps or cpu (default: the best available)."
+    )(func)
+
+
+def model_dir_option(func):
+    return click.option(
+        "--model-dir",
+        envvar="SEMCODEC_MODEL_DIR",
+        default=None,
+        type=click.Path(file_okay=False),
+        help="Folder of local model weights, DIR/<model-name>/ (env SEMCODEC_MODEL_DIR).",
+    )(func)
+
+
+def message(text: str, *, quiet: bool = False) -> None:
+    if not quiet:
+        click.echo(text, err=True)
+
+
+def progress_enabled(quiet: bool) -> bool:
+    """Progress bars only on an interactive terminal and never with --quiet."""
+    return not quiet and sys.stderr.isatty()
+
+
+def run_main(command: click.Command, argv: list[str] | None, prog: str) -> int:
+    """Call a click command as ``main(argv)``: returns the exit code, never raises SystemExit."""
+    try:
+        rv = command.main(args=argv, prog_name=prog, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo(f"{prog}: aborted", err=True)
+        return 1
+    return rv if isinstance(rv, int) else 0
+
+
+def parse_size(value: str) -> tuple[int, int]:
+    try:
+        w, h = value.lower().split("x")
+        width, height = int(w), int(h)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 512x512") from None
+    from ..container import MAX_DIMENSION
+
+    if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
+        raise click.BadParameter(f"width and height must be 1..{MAX_DIMENSION}")
+    return width, height

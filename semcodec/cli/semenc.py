@@ -1,0 +1,183 @@
+"""semenc: image(s) -> .sem files (CLIP-guided refinement), or a given prompt -> .sem."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import click
+
+from ..container import SemFile
+from ..errors import EXIT_INVALID_INPUT, InputError, PromptError, SemError
+from ..io import atomic_write, read_bounded
+from ..prompt import Prompt
+from ..registry import DEFAULT_DECODER, DEFAULT_PROMPT_CODEC, decoder_by_name, decoder_names, prompt_codec_names
+from .common import (
+    CliError,
+    device_option,
+    message,
+    model_dir_option,
+    parse_size,
+    progress_enabled,
+    quiet_option,
+    run_main,
+    sem_errors,
+    version_option,
+)
+
+# --preset reference: the reference system's configuration (README "Presets").
+REFERENCE_PRESET = {
+    "describer": "openai",
+    "describer_model": "gpt-4.1-mini",
+    "n": 4,
+    "m": 3,
+    "k": 4,
+    "budget": None,
+    "max_text_bytes": 600,
+    "decoder": "dalle3",
+}
+MAX_PROMPT_JSON_BYTES = 64 * 1024
+
+
+def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet):
+    raw = read_bounded(prompt_path, MAX_PROMPT_JSON_BYTES, what="prompt JSON file")
+    try:
+        prompt = Prompt.from_json(raw)
+    except PromptError as exc:
+        raise PromptError(f"{prompt_path}: {exc}") from None
+    spec = decoder_by_name(decoder)
+    if not spec.deterministic:
+        if seed is not None:
+            raise CliError(f"--seed: {decoder} takes no seed (non-deterministic decoder)", 2)
+        message(f"semenc: {decoder} takes no seed: the file carries none", quiet=quiet)
+    elif seed is None:
+        seed = 0
+    width, height = size
+    sem = SemFile.create(prompt, decoder=decoder, prompt_codec=prompt_codec, seed=seed, width=width, height=height)
+    data = sem.to_bytes()
+    atomic_write(output, data)
+    message(f"semenc: {output}: {len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}", quiet=quiet)
+
+
+def _load_captions(path: str | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    raw = read_bounded(path, 16 * 1024 * 1024, what="captions JSON file")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise InputError(f"{path}: captions must be a JSON object mapping file names to caption strings")
+    return data
+
+
+def _outputs(images: tuple[str, ...], output: str | None, outdir: str | None) -> list[str]:
+    if output and outdir:
+        raise CliError("give either -o OUT or -d OUTDIR, not both", 2)
+    if len(images) == 1 and output:
+        return [output]
+    if len(images) > 1 and output:
+        raise CliError("several images need -d OUTDIR (one .sem file each)", 2)
+    if not outdir:
+        raise CliError("missing -o OUT (one image) or -d OUTDIR", 2)
+    os.makedirs(outdir, exist_ok=True)
+    names = [Path(p).stem + ".sem" for p in images]
+    if len(set(names)) != len(names):
+        raise CliError("two input images share a file name stem; their outputs would collide", 2)
+    return [os.path.join(outdir, n) for n in names]
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("images", nargs=-1, metavar="IMAGE...")
+@click.option("-o", "--output", metavar="OUT", help="Output .sem file (one input); '-' is stdout with --prompt.")
+@click.option("-d", "--outdir", metavar="DIR", help="Output folder for several images (DIR/<stem>.sem).")
+@click.option("--prompt", "prompt_path", metavar="PROMPT.json", help="Encode this structured prompt; no model runs. '-' is stdin.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="With --prompt: the seed stored (default 0).")
+@click.option("--size", default="512x512", metavar="WxH", help="With --prompt: the original size stored (default 512x512).")
+@click.option("--decoder", type=click.Choice(decoder_names()), default=None, help=f"Decoder (default {DEFAULT_DECODER}).")
+@click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC, show_default=True)
+@click.option("-n", "--iterations", "n", type=click.IntRange(1, 64), default=None, help="Refinement rounds N (default 4).")
+@click.option("-m", "--candidates", "m", type=click.IntRange(1, 64), default=None, help="Prompts per round M (default 3).")
+@click.option("-k", "--renders", "k", type=click.IntRange(1, 64), default=None, help="Renders (seeds) per round K (default 4).")
+@click.option("--budget", type=click.IntRange(16, 4096), default=None, help="Whole-file byte budget (default 160).")
+@click.option("--no-budget", is_flag=True, help="No whole-file budget (the --max-text-bytes cap and token limit still apply).")
+@click.option("--max-text-bytes", type=click.IntRange(1, 1024), default=None, help="Cap on the canonical prompt text, in UTF-8 bytes.")
+@click.option("--describer", default=None, help="Describer/refiner backend: 'openai' or a local VLM name (default openai).")
+@click.option("--describer-model", default=None, help="Model for an API describer (default gpt-4.1-mini).")
+@click.option("--critic", default="ViT-B-32", show_default=True, help="CLIP critic registry name.")
+@click.option("--caption", default=None, help="Initial caption given to the describer (one image).")
+@click.option("--captions", "captions_path", default=None, metavar="FILE.json", help="JSON object: image file name -> caption.")
+@click.option("--preset", type=click.Choice(["reference"]), default=None, help="reference: gpt-4.1-mini, N=4 M=3 K=4, text <= 600 bytes, DALL-E 3.")
+@click.option("--trace", "trace_path", default=None, metavar="FILE.json", help="Write the refinement trace (schema: spec/trace.md).")
+@click.option("--dry-run", is_flag=True, help="Print the planned model calls and estimated API cost; call nothing.")
+@click.option("--max-cost", type=float, default=None, metavar="USD", help="Stop before the estimated API spend exceeds this.")
+@device_option
+@model_dir_option
+@quiet_option
+@version_option("semenc")
+@sem_errors
+def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, n, m, k, budget, no_budget,
+           max_text_bytes, describer, describer_model, critic, caption, captions_path, preset, trace_path, dry_run,
+           max_cost, device, model_dir, quiet):
+    """Encode images into .sem files by CLIP-guided prompt refinement.
+
+    \b
+      semenc photo.jpg -o photo.sem
+      semenc a.jpg b.png -d out/
+      semenc --prompt prompt.json -o p.sem --seed 3 --size 768x512
+
+    Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 missing backend/model/API key.
+    """
+    if prompt_path is not None:
+        if images:
+            raise CliError("--prompt encodes a given prompt; do not pass images as well", 2)
+        if not output:
+            raise CliError("--prompt needs -o OUT", 2)
+        _encode_prompt_file(prompt_path, output, seed, parse_size(size), decoder or DEFAULT_DECODER, prompt_codec, quiet)
+        return 0
+    if not images:
+        raise CliError("give IMAGE... to encode, or --prompt PROMPT.json (see --help)", 2)
+    if seed is not None:
+        raise CliError("--seed applies to --prompt; the encoder chooses seeds itself", 2)
+    from ..encoder import DEFAULT_BUDGET, EncoderConfig
+    from .encode_run import run_encoder
+
+    settings = {"describer": "openai", "describer_model": None, "n": 4, "m": 3, "k": 4, "budget": DEFAULT_BUDGET,
+                "max_text_bytes": None, "decoder": DEFAULT_DECODER}
+    if preset == "reference":
+        settings.update(REFERENCE_PRESET)
+    given = {"describer": describer, "describer_model": describer_model, "n": n, "m": m, "k": k, "budget": budget,
+             "max_text_bytes": max_text_bytes, "decoder": decoder}
+    settings.update({key: v for key, v in given.items() if v is not None})
+    if no_budget:
+        settings["budget"] = None
+    if caption is not None and len(images) > 1:
+        raise CliError("--caption is for one image; use --captions FILE.json for several", 2)
+    config = EncoderConfig(
+        n=settings["n"], m=settings["m"], k=settings["k"], budget_bytes=settings["budget"],
+        max_text_bytes=settings["max_text_bytes"], decoder=settings["decoder"], prompt_codec=prompt_codec,
+        max_cost_usd=max_cost,
+    )
+    try:
+        config.validate()
+    except ValueError as exc:
+        raise CliError(str(exc), 2) from None
+    outs = _outputs(images, output, outdir)
+    captions = _load_captions(captions_path)
+    return run_encoder(
+        images=list(images), outputs=outs, config=config, describer=settings["describer"],
+        describer_model=settings["describer_model"], critic=critic, caption=caption, captions=captions,
+        trace_path=trace_path, dry_run=dry_run, device=device, model_dir=model_dir, quiet=quiet,
+        preset=preset,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(semenc, argv, "semenc")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

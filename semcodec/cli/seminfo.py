@@ -1,0 +1,53 @@
+"""seminfo: show what a .sem file holds (header and prompt)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..container import read
+from .common import run_main, sem_errors, version_option
+
+
+def _human(path: str, sem, size: int) -> str:
+    p = sem.prompt
+    det = "deterministic" if sem.decoder.deterministic else "non-deterministic"
+    lines = [
+        f"{path}: .sem v{sem.version}, {size} bytes, {8 * size / (sem.width * sem.height):.5f} bpp at {sem.width}x{sem.height}",
+        f"  decoder       {sem.decoder.name} (id {sem.decoder.id}, {det})",
+        f"  prompt codec  {sem.prompt_codec.name} (id {sem.prompt_codec.id})",
+        f"  seed          {sem.seed if sem.seed is not None else 'none'}",
+        f"  scene         {p.scene}",
+        "  objects       " + ("(none)" if not p.objects else ("\n" + " " * 16).join(p.objects)),
+        f"  lighting      {p.lighting or '(none)'}",
+        f"  style         {p.style if p.style is not None else '(none)'}",
+        f"  text          {p.text()}",
+    ]
+    return "\n".join(lines)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("files", nargs=-1, required=True, metavar="FILE.sem...")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (spec section 5), one per line.")
+@version_option("seminfo")
+@sem_errors
+def seminfo(files: tuple[str, ...], as_json: bool) -> None:
+    """Print the header and prompt of .sem files ("-" reads stdin).
+
+    Exit codes: 0 ok, 2 usage, 3 invalid file, 4 missing backend, 1 other.
+    """
+    for path in files:
+        sem, size = read(path)
+        if as_json:
+            click.echo(json.dumps(sem.to_json(size), ensure_ascii=False))
+        else:
+            click.echo(_human(path, sem, size))
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(seminfo, argv, "seminfo")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,296 @@
+"""The encoder: CLIP-guided prompt refinement (spec/encoder.md).
+
+Per image: embed the original once.  For t = 1..N the describer proposes M
+prompts (descriptions at t = 1, variations of the best prompt so far after),
+each fitted to the byte budget and the decoder's token limit; CLIP(text,
+image) picks one, p*; K images are rendered from p* (K seeds for a
+deterministic decoder) and scored by CLIPSim against the original; the best
+(prompt, seed) so far is kept.  N x M text scorings and N x K renders in all.
+
+Models are injected (critic, generator, describer), so tests pass tiny or fake
+ones.  The result's image is exactly what a receiver decodes from the file.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .backends.base import Critic, DescribeRequest, Describer, Generator
+from .budget import Budget, shorten
+from .container import SemFile
+from .errors import BackendError, BudgetError, PromptError
+from .imageio import fit_to_size
+from .prompt import MAX_TEXT_BYTES, Prompt
+from .registry import decoder_by_name, prompt_codec_by_name
+
+TRACE_VERSION = 1
+DEFAULT_BUDGET = 160
+# How many canonical-text bytes the describer is told it may use per file byte
+# of payload: zstd-dict-v1 codes typical prompts at ~2.4 text bytes per byte
+# (bench/results/rate.md); the hint is conservative, the budget is enforced
+# exactly by semcodec.budget either way.
+TEXT_BYTES_PER_PAYLOAD_BYTE = 2.0
+
+
+@dataclass
+class EncoderConfig:
+    n: int = 4  # iterations
+    m: int = 3  # prompts proposed per iteration
+    k: int = 4  # renders (seeds) per iteration
+    budget_bytes: int | None = DEFAULT_BUDGET  # whole-file budget; None = no limit
+    max_text_bytes: int | None = None  # optional cap on the canonical text itself
+    decoder: str = "sd-turbo"
+    prompt_codec: str = "zstd-dict-v1"
+    caption: str | None = None  # optional initial caption given to the describer
+    max_cost_usd: float | None = None  # stop before the estimated API spend would exceed this
+
+    def validate(self) -> None:
+        for name in ("n", "m", "k"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or not 1 <= v <= 64:
+                raise ValueError(f"{name} must be an integer in 1..64")
+        if self.n * self.k > 128:
+            raise ValueError("n*k must be <= 128 so every seed is one byte")
+        if self.budget_bytes is not None and self.budget_bytes < 16:
+            raise ValueError("a budget below 16 bytes cannot hold a .sem file")
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class EncodeResult:
+    data: bytes  # the whole .sem file
+    sem: SemFile
+    best_clipsim: float  # encoder-side CLIPSim of the chosen picture
+    best_image: object | None  # PIL image at the original size (what the receiver sees, if deterministic)
+    trace: dict
+    seconds: float
+
+    @property
+    def file_bytes(self) -> int:
+        return len(self.data)
+
+    @property
+    def bpp(self) -> float:
+        return 8.0 * len(self.data) / (self.sem.width * self.sem.height)
+
+
+@dataclass
+class _Best:
+    prompt: Prompt
+    seed: int | None
+    clipsim: float
+    image: object
+    t: int
+
+
+@dataclass
+class _Clock:
+    seconds: dict = field(default_factory=lambda: {"describe": 0.0, "score_text": 0.0, "render": 0.0, "score_image": 0.0, "fit": 0.0})
+
+    def timed(self, key: str, fn, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.seconds[key] += time.perf_counter() - start
+
+
+def text_budget_hint(budget: Budget, config: EncoderConfig) -> int:
+    """The canonical-text size the describer is asked to stay within."""
+    limit = MAX_TEXT_BYTES
+    if config.max_text_bytes is not None:
+        limit = min(limit, config.max_text_bytes)
+    if budget.max_file_bytes is not None:
+        from .container import overhead_bytes
+
+        payload = budget.max_file_bytes - overhead_bytes(
+            seed=budget.seed,
+            width=budget.width,
+            height=budget.height,
+            decoder_id=budget.decoder.id,
+            codec_id=budget.prompt_codec.id,
+        )
+        limit = min(limit, max(16, int(payload * TEXT_BYTES_PER_PAYLOAD_BYTE)))
+    return limit
+
+
+def _estimate(obj, kind: str, **kw) -> float:
+    fn = getattr(obj, "estimate_cost", None)
+    return float(fn(kind, **kw)) if fn is not None else 0.0
+
+
+def encode_image(
+    image,
+    *,
+    config: EncoderConfig,
+    critic: Critic,
+    generator: Generator,
+    describer: Describer,
+    progress: Callable[[int, int], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> EncodeResult:
+    """Run the refinement loop on one RGB PIL image and return the coded file."""
+    config.validate()
+    start_all = time.perf_counter()
+    spec = decoder_by_name(config.decoder)
+    if generator.spec.id != spec.id:
+        raise ValueError(f"generator is {generator.spec.name}, config asks for {spec.name}")
+    codec = prompt_codec_by_name(config.prompt_codec)
+    width, height = image.size
+    deterministic = spec.deterministic
+    max_seed = config.n * config.k - 1 if deterministic else None
+    budget = Budget(
+        decoder=spec,
+        prompt_codec=codec,
+        width=width,
+        height=height,
+        seed=max_seed,
+        max_file_bytes=config.budget_bytes,
+        max_text_bytes=config.max_text_bytes,
+        count_tokens=generator.count_tokens,
+    )
+    hint = text_budget_hint(budget, config)
+    clock = _Clock()
+    trace: dict = {
+        "trace_version": TRACE_VERSION,
+        "config": config.to_json(),
+        "decoder": {"id": spec.id, "name": spec.name, "deterministic": deterministic, "source": spec.source},
+        "critic": getattr(critic, "name", None),
+        "describer": getattr(describer, "name", None),
+        "image": {"width": width, "height": height},
+        "text_budget_hint": hint,
+        "notes": [],
+        "iterations": [],
+    }
+    if not deterministic:
+        trace["notes"].append(f"{spec.name} takes no seed: the file carries no seed and every decode differs")
+    cost = 0.0
+
+    def charge(estimate: float, what: str) -> None:
+        if config.max_cost_usd is not None and cost + estimate > config.max_cost_usd + 1e-12:
+            raise BudgetError(
+                f"stopping before {what}: estimated spend ${cost + estimate:.4f} would exceed --max-cost ${config.max_cost_usd:.4f}"
+            )
+
+    ref = clock.timed("score_image", critic.embed_images, [image])[0]
+    request = DescribeRequest(image=image, m=config.m, max_text_bytes=hint, caption=config.caption)
+    best: _Best | None = None
+    for t in range(1, config.n + 1):
+        mode = "describe" if best is None else "refine"
+        charge(_estimate(describer, mode, request=request), f"the {mode} call of iteration {t}")
+        calls_before = len(describer.calls)
+        if best is None:
+            proposals = clock.timed("describe", describer.describe, request)
+        else:
+            proposals = clock.timed("describe", describer.refine, request, best.prompt)
+        candidates, shortened = _fit_all(proposals, budget, describer, request, clock)
+        if not candidates:
+            raise BudgetError(f"iteration {t}: no proposed prompt fits the budget ({config.budget_bytes} bytes)")
+        texts = [c.text() for c in candidates]
+        text_scores = np.asarray(clock.timed("score_text", critic.score_texts, texts, ref), dtype=np.float64)
+        chosen = int(np.argmax(text_scores))
+        p_star = candidates[chosen]
+        seeds = [(t - 1) * config.k + j for j in range(config.k)] if deterministic else [None] * config.k
+        charge(sum(_estimate(generator, "render") for _ in seeds), f"the renders of iteration {t}")
+        rendered = clock.timed("render", generator.render, p_star.text(), seeds)
+        if len(rendered) != len(seeds):
+            raise BackendError(f"{spec.name} returned {len(rendered)} images for {len(seeds)} requests")
+        images = [fit_to_size(r.image, width, height) for r in rendered]
+        embs = clock.timed("score_image", critic.embed_images, images)
+        sims = np.asarray(critic.clipsim(embs, ref), dtype=np.float64).reshape(-1)
+        j = int(np.argmax(sims))
+        improved = best is None or sims[j] > best.clipsim
+        if improved:
+            best = _Best(prompt=p_star, seed=seeds[j], clipsim=float(sims[j]), image=images[j], t=t)
+        new_calls = describer.calls[calls_before:]
+        cost += sum(c.cost_usd for c in new_calls) + sum(r.cost_usd for r in rendered)
+        trace["iterations"].append(
+            {
+                "t": t,
+                "mode": mode,
+                "prompts": [
+                    {
+                        "prompt": c.to_dict(),
+                        "text": c.text(),
+                        "text_bytes": len(c.text().encode("utf-8")),
+                        "file_bytes": budget.file_bytes(c),
+                        "clip_text": float(s),
+                        "shortened": sh,
+                    }
+                    for c, s, sh in zip(candidates, text_scores, shortened)
+                ],
+                "chosen": chosen,
+                "renders": [
+                    {"seed": r.seed, "clipsim": float(s), "revised_prompt": r.revised_prompt, "seconds": r.seconds}
+                    for r, s in zip(rendered, sims)
+                ],
+                "iteration_best_clipsim": float(sims[j]),
+                "improved": bool(improved),
+                "best_clipsim": best.clipsim,
+                "best_t": best.t,
+                "best_seed": best.seed,
+                "best_file_bytes": budget.file_bytes(best.prompt),
+                "model_calls": [vars(c) for c in new_calls],
+                "cost_usd": cost,
+            }
+        )
+        if progress is not None:
+            progress(t, config.n)
+    assert best is not None
+    sem = SemFile(prompt=best.prompt, decoder=spec, prompt_codec=codec, seed=best.seed, width=width, height=height)
+    data = sem.to_bytes()
+    if config.budget_bytes is not None and len(data) > config.budget_bytes:  # the budget used the largest seed
+        raise AssertionError("budget accounting error")  # pragma: no cover
+    seconds = time.perf_counter() - start_all
+    trace["result"] = {
+        "file_bytes": len(data),
+        "bpp": 8.0 * len(data) / (width * height),
+        "seed": best.seed,
+        "clipsim": best.clipsim,
+        "best_t": best.t,
+        "prompt": best.prompt.to_dict(),
+        "text": best.prompt.text(),
+    }
+    trace["timings_s"] = {**{k: round(v, 6) for k, v in clock.seconds.items()}, "total": round(seconds, 6)}
+    trace["cost_usd_estimate"] = cost
+    trace["calls"] = {
+        "text_scorings": sum(len(it["prompts"]) for it in trace["iterations"]),
+        "renders": sum(len(it["renders"]) for it in trace["iterations"]),
+        "model_calls": sum(len(it["model_calls"]) for it in trace["iterations"]),
+    }
+    return EncodeResult(data=data, sem=sem, best_clipsim=best.clipsim, best_image=best.image, trace=trace, seconds=seconds)
+
+
+def _fit_all(proposals, budget: Budget, describer: Describer, request: DescribeRequest, clock: _Clock):
+    """Fit every proposal to the budget: ask the describer to compress once, then cut."""
+    out: list[Prompt] = []
+    how: list[str | None] = []
+    for p in proposals:
+        if budget.fits(p):
+            out.append(p)
+            how.append(None)
+            continue
+        method = "cut"
+        compress = getattr(describer, "compress", None)
+        if compress is not None:
+            try:
+                q = clock.timed("describe", compress, request, p)
+                if budget.fits(q):
+                    out.append(q)
+                    how.append("compress")
+                    continue
+                p, method = q, "compress+cut"
+            except (BackendError, PromptError, NotImplementedError):
+                pass
+        try:
+            out.append(clock.timed("fit", shorten, p, budget))
+            how.append(method)
+        except BudgetError:
+            continue
+    return out, how

@@ -1,0 +1,131 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from PIL import Image
+
+from semcodec.container import decode
+from semcodec.decoder import decode_image
+from semcodec.encoder import EncoderConfig, encode_image
+from semcodec.errors import BackendError, BudgetError
+
+from fakes import COLOURS, FakeCritic, FakeDescriber, FakeGenerator
+
+
+def photo(colour="blue", size=(48, 32)):
+    rng = np.random.default_rng(0)
+    px = np.clip(np.array(COLOURS[colour]) + rng.normal(0, 10, size=(size[1], size[0], 3)), 0, 255)
+    return Image.fromarray(px.astype(np.uint8), "RGB")
+
+
+def run(config, **kw):
+    critic, gen, desc = kw.get("critic") or FakeCritic(), kw.get("gen") or FakeGenerator(), kw.get("desc") or FakeDescriber()
+    result = encode_image(kw.get("image") or photo(), config=config, critic=critic, generator=gen, describer=desc)
+    return result, critic, gen, desc
+
+
+def test_loop_makes_exactly_n_m_scorings_and_n_k_renders():
+    cfg = EncoderConfig(n=4, m=3, k=4, budget_bytes=None)
+    result, critic, gen, desc = run(cfg)
+    assert critic.text_scorings == 4 * 3 and critic.score_calls == 4
+    assert gen.renders == 4 * 4
+    assert [c.kind for c in desc.calls] == ["describe", "refine", "refine", "refine"]
+    assert result.trace["calls"] == {"text_scorings": 12, "renders": 16, "model_calls": 4}
+    assert critic.image_embeds == 1 + 16  # the original once, each render once
+
+
+def test_best_so_far_is_monotone_and_is_what_the_file_holds():
+    cfg = EncoderConfig(n=5, m=3, k=3, budget_bytes=None)
+    result, *_ = run(cfg)
+    bests = [it["best_clipsim"] for it in result.trace["iterations"]]
+    assert bests == sorted(bests)
+    assert result.best_clipsim == bests[-1] == max(r["clipsim"] for it in result.trace["iterations"] for r in it["renders"])
+    best_it = result.trace["iterations"][result.trace["result"]["best_t"] - 1]
+    assert result.sem.prompt.to_dict() == best_it["prompts"][best_it["chosen"]]["prompt"]
+
+
+def test_critic_actually_steers_the_choice():
+    # The photo is blue: the chosen prompt names blue, because the critic prefers it.
+    result, *_ = run(EncoderConfig(n=2, m=6, k=2, budget_bytes=None), image=photo("blue"))
+    assert "blue" in result.sem.prompt.text()
+
+
+def test_chosen_seed_decodes_to_the_chosen_image_bit_for_bit():
+    cfg = EncoderConfig(n=3, m=2, k=4, budget_bytes=None)
+    result, _, gen, _ = run(cfg)
+    assert 0 <= result.sem.seed < 3 * 4
+    received = decode_image(decode(result.data), FakeGenerator())
+    assert received.exact
+    assert np.array_equal(np.asarray(received.image), np.asarray(result.best_image))
+    assert received.image.size == (48, 32)
+
+
+def test_seeds_are_one_byte_and_distinct_per_iteration():
+    result, *_ = run(EncoderConfig(n=4, m=1, k=4, budget_bytes=None))
+    seeds = [r["seed"] for it in result.trace["iterations"] for r in it["renders"]]
+    assert seeds == list(range(16))
+
+
+def test_openai_style_decoder_writes_no_seed():
+    cfg = EncoderConfig(n=2, m=2, k=2, budget_bytes=None, decoder="gpt-image-2")
+    result, *_ = run(cfg, gen=FakeGenerator("gpt-image-2"))
+    assert result.sem.seed is None and decode(result.data).seed is None
+    assert any("no seed" in n for n in result.trace["notes"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=30, max_value=200))
+def test_budget_is_never_exceeded(budget):
+    cfg = EncoderConfig(n=2, m=3, k=1, budget_bytes=budget)
+    try:
+        result, *_ = run(cfg, desc=FakeDescriber(words_per_object=8))
+    except BudgetError:
+        return  # refusing is allowed, exceeding is not
+    assert len(result.data) <= budget
+    for it in result.trace["iterations"]:
+        assert all(p["file_bytes"] <= budget for p in it["prompts"])
+
+
+def test_shortening_never_cuts_mid_word():
+    cfg = EncoderConfig(n=1, m=3, k=1, budget_bytes=60)
+    result, *_ = run(cfg, desc=FakeDescriber(words_per_object=10))
+    vocab = {w for c in COLOURS for i in range(20) for w in FakeDescriber(10)._prompt(c, i).text().replace(",", " ").split()}
+    for w in result.sem.prompt.text().replace(",", " ").split():
+        assert w in vocab
+    assert len(result.data) <= 60
+
+
+def test_token_limit_is_respected():
+    gen = FakeGenerator()
+    cfg = EncoderConfig(n=1, m=2, k=1, budget_bytes=None)
+    result, *_ = run(cfg, gen=gen, desc=FakeDescriber(words_per_object=40))
+    assert gen.count_tokens(result.sem.prompt.text()) <= 77
+
+
+def test_impossible_budget_is_a_clear_error():
+    with pytest.raises(BudgetError, match="no proposed prompt fits"):
+        run(EncoderConfig(n=1, m=2, k=1, budget_bytes=16))
+
+
+def test_api_failure_mid_run_propagates():
+    with pytest.raises(BackendError, match="fake API failure"):
+        run(EncoderConfig(n=4, m=2, k=1, budget_bytes=None), desc=FakeDescriber(fail_at_call=3))
+
+
+def test_trace_is_complete():
+    result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=200))
+    t = result.trace
+    assert t["trace_version"] == 1 and len(t["iterations"]) == 2
+    it = t["iterations"][0]
+    assert {"t", "mode", "prompts", "chosen", "renders", "best_clipsim", "best_seed", "model_calls", "cost_usd"} <= set(it)
+    assert {"text", "clip_text", "file_bytes", "text_bytes"} <= set(it["prompts"][0])
+    assert t["result"]["file_bytes"] == len(result.data)
+    assert set(t["timings_s"]) >= {"describe", "score_text", "render", "score_image", "total"}
+
+
+def test_max_cost_stops_before_spending():
+    class Pricey(FakeDescriber):
+        def estimate_cost(self, kind, **kw):
+            return 0.01
+
+    with pytest.raises(BudgetError, match="max-cost"):
+        run(EncoderConfig(n=4, m=2, k=1, budget_bytes=None, max_cost_usd=0.005), desc=Pricey())

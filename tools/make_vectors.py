@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Regenerate the test vectors in spec/vectors/ (valid and invalid .sem files).
+
+    python tools/make_vectors.py [OUTDIR]      # default: spec/vectors
+
+The bytes depend on the pinned zstandard version (constraints.txt); a test
+regenerates them into a temp folder and checks they equal the committed ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import msgpack
+
+from semcodec import varint
+from semcodec.container import MAX_FILE_BYTES, SemFile, decode
+from semcodec.errors import FormatError
+from semcodec.prompt import Prompt
+from semcodec.testing.craft import file_with_items, header, with_crc, zstd_payload
+
+TYPICAL = Prompt(
+    "a cluttered home office with a wooden desk by a window",
+    ("a silver laptop", "a ceramic mug of coffee", "two stacked notebooks"),
+    "soft natural daylight from the left",
+    "photo, 35mm",
+)
+
+
+def valid_files() -> dict[str, bytes]:
+    return {
+        "minimal": SemFile.create(Prompt("a cat"), seed=None).to_bytes(),
+        "typical": SemFile.create(TYPICAL, seed=3, width=768, height=512).to_bytes(),
+        "unicode": SemFile.create(
+            Prompt("Straße in Köln bei Nacht 🌃", ("ein rotes Fahrrad", "雨の歩道"), "néon bleu", "フィルム写真"),
+            seed=63,
+            width=640,
+            height=480,
+        ).to_bytes(),
+        "no-seed-gpt-image-2": SemFile.create(TYPICAL, decoder="gpt-image-2", seed=None, width=1024, height=1024).to_bytes(),
+        "limits": SemFile.create(Prompt("a red apple on a table", (), "", None), decoder="sdxl-turbo", seed=2**32 - 1,
+                                 width=8192, height=8192).to_bytes(),
+        "ancillary-flag": file_with_items(["a red apple", ["a knife"], "morning light"], flags=0x81, seed=1),
+    }
+
+
+def invalid_files(typical: bytes) -> dict[str, tuple[bytes, str]]:
+    """name -> (bytes, a fragment of the expected error message)."""
+    simple = ["a red apple", ["a knife"], "morning light"]
+    out: dict[str, tuple[bytes, str]] = {
+        "bad-magic": (b"PNG" + typical[3:], "bad magic"),
+        "version-2": (with_crc(header(version=2) + typical[12:-4]), "format version 2"),
+        "bit-flip": (typical[:20] + bytes([typical[20] ^ 0x04]) + typical[21:], "CRC mismatch"),
+        "trailing-zero": (typical + b"\x00", "CRC mismatch"),
+        "trailing-in-payload": (with_crc(typical), "corrupt prompt payload"),
+        "critical-flag": (file_with_items(simple, flags=0x03), "unknown critical flag"),
+        "decoder-99": (file_with_items(simple, decoder=99), "unknown decoder ID 99"),
+        "codec-99": (file_with_items(simple, codec=99), "unknown prompt codec ID 99"),
+        "overlong-varint": (
+            with_crc(b"SEM\x01\x01\x81\x00\x01\x00" + varint.encode(64) * 2 + zstd_payload(msgpack.packb(simple))),
+            "non-canonical varint",
+        ),
+        "width-0": (file_with_items(simple, width=0), "width 0 is outside"),
+        "width-8193": (file_with_items(simple, width=8193), "width 8193 is outside"),
+        "zstd-bomb": (with_crc(header() + zstd_payload(b"\x00" * 20_000_000, dictionary=False)), "corrupt prompt payload"),
+        "msgpack-map": (file_with_items({"scene": "x"}), "array of 3 or 4"),
+        "msgpack-int-scene": (file_with_items([7, [], ""]), "scene must be a msgpack str"),
+        "msgpack-nil-style": (file_with_items(["s", [], "", None]), "style must be a msgpack str"),
+        "msgpack-extra": (with_crc(header() + zstd_payload(msgpack.packb(simple) + b"\xc0")), "trailing bytes after the prompt"),
+        "prompt-control-char": (file_with_items(["a\nb", [], ""]), "control character U+000A"),
+        "prompt-empty-scene": (file_with_items(["", [], ""]), "scene must not be empty"),
+        "oversize-file": (b"SEM\x01" + b"\x00" * MAX_FILE_BYTES, "larger than 4096"),
+        "empty": (b"", "bad magic"),
+    }
+    for n in (1, 3, 4, 8, 12, len(typical) - 4, len(typical) - 1):
+        out[f"truncated-{n}"] = (typical[:n], "truncated|CRC mismatch")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    root = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent / "spec" / "vectors"
+    (root / "valid").mkdir(parents=True, exist_ok=True)
+    (root / "invalid").mkdir(parents=True, exist_ok=True)
+    index: dict = {"valid": {}, "invalid": {}}
+    valid = valid_files()
+    for name, data in valid.items():
+        rel = f"valid/{name}.sem"
+        (root / rel).write_bytes(data)
+        index["valid"][rel] = decode(data).to_json(len(data))
+    for name, (data, fragment) in invalid_files(valid["typical"]).items():
+        rel = f"invalid/{name}.sem"
+        (root / rel).write_bytes(data)
+        try:
+            decode(data)
+        except FormatError as exc:
+            index["invalid"][rel] = {"error": type(exc).__name__, "message": str(exc), "expect": fragment}
+        else:
+            raise SystemExit(f"{rel} decoded, but it is meant to be invalid")
+    (root / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(index['valid'])} valid and {len(index['invalid'])} invalid vectors to {root}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
