@@ -151,6 +151,8 @@ def decode(data: bytes) -> SemFile:
     data = bytes(data)
     if len(data) > MAX_FILE_BYTES:
         raise FormatError(f"file is larger than {MAX_FILE_BYTES} bytes")
+    if not data:
+        raise FormatError("empty file, not a .sem file")
     if not accept(data):
         if MAGIC.startswith(data):
             raise FormatError(f"truncated: {len(data)} bytes, the file header is incomplete")

@@ -40,6 +40,12 @@ def read_bounded(path: str | os.PathLike, limit: int, *, what: str = "file") -> 
     return data
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None] | bytes) -> None:
     """Write ``path`` all at once: to a temp file in the same folder, then rename.
 
@@ -69,6 +75,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None] | bytes) 
         else:
             os.close(fd)
             write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, dest)
     except BaseException:
         try:

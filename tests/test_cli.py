@@ -85,7 +85,7 @@ def test_human_output(tmp_path, prompt_file, capsys):
 
 
 @pytest.mark.parametrize("content, fragment", [
-    (b"", "truncated|bad magic"), (b"hello world", "not a .sem file"), (b"SEM\x01" + b"\x00" * 20, "CRC"),
+    (b"", "empty file"), (b"hello world", "not a .sem file"), (b"SEM\x01" + b"\x00" * 20, "CRC"),
 ])
 def test_bad_files_one_line_exit_3(tmp_path, capsys, content, fragment):
     bad = tmp_path / "bad.sem"

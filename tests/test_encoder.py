@@ -94,10 +94,17 @@ def test_shortening_never_cuts_mid_word():
     assert len(result.data) <= 60
 
 
+class WordyGenerator(FakeGenerator):
+    def count_tokens(self, text):
+        return 2 * len(text.split()) + 2  # a tokenizer that splits every word in two
+
+
 def test_token_limit_is_respected():
-    gen = FakeGenerator()
+    gen = WordyGenerator()
     cfg = EncoderConfig(n=1, m=2, k=1, budget_bytes=None)
-    result, *_ = run(cfg, gen=gen, desc=FakeDescriber(words_per_object=40))
+    desc = FakeDescriber(words_per_object=15)
+    assert gen.count_tokens(desc._prompt("red", 0).text()) > 77
+    result, *_ = run(cfg, gen=gen, desc=desc)
     assert gen.count_tokens(result.sem.prompt.text()) <= 77
 
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -35,7 +37,7 @@ def test_strings_are_kept_exactly():
     ],
 )
 def test_rules_are_enforced(kwargs, fragment):
-    with pytest.raises(PromptError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(PromptError, match=re.escape(fragment)):
         Prompt(**kwargs)
 
 

@@ -65,14 +65,15 @@ def invalid_files(typical: bytes) -> dict[str, tuple[bytes, str]]:
         "width-0": (file_with_items(simple, width=0), "width 0 is outside"),
         "width-8193": (file_with_items(simple, width=8193), "width 8193 is outside"),
         "zstd-bomb": (with_crc(header() + zstd_payload(b"\x00" * 20_000_000, dictionary=False)), "corrupt prompt payload"),
-        "msgpack-map": (file_with_items({"scene": "x"}), "array of 3 or 4"),
+        "msgpack-map": (file_with_items({"scene": "x"}), "malformed prompt msgpack"),
+        "msgpack-short-array": (file_with_items(["s", []]), "array of 3 or 4"),
         "msgpack-int-scene": (file_with_items([7, [], ""]), "scene must be a msgpack str"),
         "msgpack-nil-style": (file_with_items(["s", [], "", None]), "style must be a msgpack str"),
         "msgpack-extra": (with_crc(header() + zstd_payload(msgpack.packb(simple) + b"\xc0")), "trailing bytes after the prompt"),
         "prompt-control-char": (file_with_items(["a\nb", [], ""]), "control character U+000A"),
         "prompt-empty-scene": (file_with_items(["", [], ""]), "scene must not be empty"),
         "oversize-file": (b"SEM\x01" + b"\x00" * MAX_FILE_BYTES, "larger than 4096"),
-        "empty": (b"", "bad magic"),
+        "empty": (b"", "empty file"),
     }
     for n in (1, 3, 4, 8, 12, len(typical) - 4, len(typical) - 1):
         out[f"truncated-{n}"] = (typical[:n], "truncated|CRC mismatch")

@@ -22,14 +22,11 @@ class CliError(click.ClickException):
     def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        ctx = click.get_current_context(silent=True)
+        self.prog = ctx.command_path if ctx else "semcodec"
 
     def show(self, file=None) -> None:  # one line, no "Error: " doubling
-        click.echo(f"{self._prog()}: error: {self.format_message()}", err=True)
-
-    @staticmethod
-    def _prog() -> str:
-        ctx = click.get_current_context(silent=True)
-        return ctx.find_root().info_name if ctx else "semcodec"
+        click.echo(f"{self.prog}: error: {self.format_message()}", err=True)
 
 
 def sem_errors(func: Callable) -> Callable:

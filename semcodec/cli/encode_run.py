@@ -48,7 +48,7 @@ def _plan_lines(config, n_images: int, describer: str, describer_model: str | No
 
 
 def run_encoder(*, images, outputs, config, describer, describer_model, critic, caption, captions, trace_path,
-                dry_run, device, model_dir, quiet, preset) -> int:
+                preview_path, dry_run, device, model_dir, quiet, preset) -> int:
     if dry_run:
         lines, total = _plan_lines(config, len(images), describer, describer_model)
         for line in lines:
@@ -106,6 +106,10 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
             if bar is not None:
                 bar.__exit__(None, None, None)
         atomic_write(out, result.data)
+        if preview_path is not None:
+            from .semdec import save_image
+
+            save_image(result.best_image, preview_path)
         result.trace["input"] = path
         result.trace["output"] = out
         traces.append(result.trace)

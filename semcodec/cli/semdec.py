@@ -14,7 +14,8 @@ from .common import CliError, device_option, message, model_dir_option, quiet_op
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
 
-def _save(image, path: str) -> None:
+def save_image(image, path: str) -> None:
+    """Write an image atomically, the format from the extension."""
     from ..io import atomic_write
 
     ext = Path(path).suffix.lower()
@@ -72,7 +73,7 @@ def semdec(files, output, outdir, fmt, decoder, device, model_dir, quiet):
         if spec.id not in generators:
             generators[spec.id] = load_generator(spec, device=device, model_dir=model_dir)
         result = decode_image(sem, generators[spec.id])
-        _save(result.image, out)
+        save_image(result.image, out)
         message(f"semdec: {path} -> {out} ({sem.width}x{sem.height}): {result.note}", quiet=quiet)
     return 0
 

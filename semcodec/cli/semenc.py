@@ -111,6 +111,8 @@ def _outputs(images: tuple[str, ...], output: str | None, outdir: str | None) ->
 @click.option("--caption", default=None, help="Initial caption given to the describer (one image).")
 @click.option("--captions", "captions_path", default=None, metavar="FILE.json", help="JSON object: image file name -> caption.")
 @click.option("--preset", type=click.Choice(["reference"]), default=None, help="reference: gpt-4.1-mini, N=4 M=3 K=4, text <= 600 bytes, DALL-E 3.")
+@click.option("--preview", "preview_path", default=None, metavar="IMAGE",
+              help="Also save the picture the encoder chose (what a receiver decodes with a seeded decoder); one input only.")
 @click.option("--trace", "trace_path", default=None, metavar="FILE.json", help="Write the refinement trace (schema: spec/trace.md).")
 @click.option("--dry-run", is_flag=True, help="Print the planned model calls and estimated API cost; call nothing.")
 @click.option("--max-cost", type=float, default=None, metavar="USD", help="Stop before the estimated API spend exceeds this.")
@@ -120,7 +122,7 @@ def _outputs(images: tuple[str, ...], output: str | None, outdir: str | None) ->
 @version_option("semenc")
 @sem_errors
 def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, n, m, k, budget, no_budget,
-           max_text_bytes, describer, describer_model, critic, caption, captions_path, preset, trace_path, dry_run,
+           max_text_bytes, describer, describer_model, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
            max_cost, device, model_dir, quiet):
     """Encode images into .sem files by CLIP-guided prompt refinement.
 
@@ -154,6 +156,8 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
     settings.update({key: v for key, v in given.items() if v is not None})
     if no_budget:
         settings["budget"] = None
+    if preview_path is not None and len(images) > 1:
+        raise CliError("--preview is for one image", 2)
     if caption is not None and len(images) > 1:
         raise CliError("--caption is for one image; use --captions FILE.json for several", 2)
     config = EncoderConfig(
@@ -170,7 +174,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
     return run_encoder(
         images=list(images), outputs=outs, config=config, describer=settings["describer"],
         describer_model=settings["describer_model"], critic=critic, caption=caption, captions=captions,
-        trace_path=trace_path, dry_run=dry_run, device=device, model_dir=model_dir, quiet=quiet,
+        trace_path=trace_path, preview_path=preview_path, dry_run=dry_run, device=device, model_dir=model_dir, quiet=quiet,
         preset=preset,
     )
 

@@ -48,11 +48,10 @@ def unpack(raw: bytes) -> Prompt:
     style = items[3] if len(items) == 4 else None
     if not isinstance(objects, list):
         raise FormatError("prompt objects must be a msgpack array")
-    for name, value in (("scene", scene), ("lighting", lighting), ("style", style)):
-        if value is not None and not isinstance(value, str):
+    named = [("scene", scene), ("lighting", lighting)] + ([("style", style)] if len(items) == 4 else [])
+    for name, value in named:
+        if not isinstance(value, str):
             raise FormatError(f"prompt {name} must be a msgpack str")
-    if len(items) == 4 and style is None:
-        raise FormatError("prompt style must be a msgpack str")
     if not all(isinstance(o, str) for o in objects):
         raise FormatError("prompt objects must be msgpack strs")
     try:

@@ -17,7 +17,7 @@ from . import MAX_RAW_BYTES
 from .packing import pack, unpack
 
 DICT_FILE = "zstd-dict-v1.bin"
-DICT_SHA256 = None  # set when the dictionary is frozen; checked on every load
+DICT_SHA256 = "adbd722e914712b92aa90b80ea5da801d0ad8716bf7838af4284a4223521ac33"  # frozen; checked on every load
 LEVEL = 19
 MAX_WINDOW = 1 << 17
 
@@ -60,7 +60,18 @@ def decode(payload: bytes) -> Prompt:
         params = zstd.get_frame_parameters(payload, format=zstd.FORMAT_ZSTD1_MAGICLESS)
         if params.content_size != zstd.CONTENTSIZE_UNKNOWN and params.content_size > MAX_RAW_BYTES:
             raise FormatError(f"prompt payload claims {params.content_size} bytes, the limit is {MAX_RAW_BYTES}")
+        # Bounded: refuses (without allocating more) any frame decoding to > MAX_RAW_BYTES.
         raw = dctx.decompress(payload, max_output_size=MAX_RAW_BYTES, allow_extra_data=False)
+        # The C backend does not enforce allow_extra_data, so find the frame's end
+        # with a streaming pass (safe now: the output is known to be small).
+        stream = dctx.decompressobj()
+        again = stream.decompress(payload)
+        if not stream.eof:
+            raise FormatError("corrupt prompt payload: the zstd frame is incomplete")
+        if stream.unused_data:
+            raise FormatError(f"corrupt prompt payload: {len(stream.unused_data)} bytes after the zstd frame")
+        if again != raw:  # pragma: no cover - the two passes of one library disagree
+            raise FormatError("corrupt prompt payload: inconsistent zstd decode")
     except zstd.ZstdError as exc:
         raise FormatError(f"corrupt prompt payload (zstd: {exc})") from None
     return unpack(raw)
