@@ -40,6 +40,13 @@ class DecoderSpec:
         return self.deterministic
 
 
+# Fixed settings of the local diffusers decoders.  Changing any of them changes
+# the pixels an old file decodes to, so they are part of the decoder's identity.
+# One set of fp32 weight files serves every device (no fp16 "variant" files):
+# on a GPU the weights are cast to dtype_gpu at load time.  sdxl-turbo's
+# scheduler is the one its repo ships at the pinned revision (model_index.json).
+# At one step (sigma_to = 0) Euler-ancestral adds noise * 0 and equals plain
+# Euler pixel for pixel (tests/test_backends_diffusers.py checks this).
 _SD_TURBO_PARAMS = MappingProxyType(
     {
         "pipeline": "AutoPipelineForText2Image",
@@ -49,9 +56,10 @@ _SD_TURBO_PARAMS = MappingProxyType(
         "guidance_scale": 0.0,
         "dtype_gpu": "float16",
         "dtype_cpu": "float32",
-        "variant_gpu": "fp16",
     }
 )
+
+_SDXL_TURBO_PARAMS = MappingProxyType({**_SD_TURBO_PARAMS, "scheduler": "EulerAncestralDiscreteScheduler"})
 
 DECODERS: tuple[DecoderSpec, ...] = (
     DecoderSpec(
@@ -78,7 +86,7 @@ DECODERS: tuple[DecoderSpec, ...] = (
         token_limit=77,
         width=512,
         height=512,
-        params=_SD_TURBO_PARAMS,
+        params=_SDXL_TURBO_PARAMS,
     ),
     DecoderSpec(
         id=3,
@@ -224,3 +232,130 @@ def decoder_names() -> list[str]:
 
 def prompt_codec_names() -> list[str]:
     return [c.name for c in PROMPT_CODECS]
+
+
+# ---------------------------------------------------------------------------
+# Critics (CLIP models that score).  Not written into files, so no numeric IDs.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriticSpec:
+    name: str  # registry name; the model folder is DIR/<name>/
+    role: str  # "critic" (drives the encoder) | "judge" (held out, for evaluation only)
+    arch: str  # open_clip architecture name
+    pretrained: str  # open_clip pretrained tag the weights correspond to
+    source: str  # hub repo id
+    revision: str  # pinned hub commit
+    files: tuple[str, ...]  # files fetched from the repo (open_clip layout)
+    image_size: int
+    preprocess: str  # what the image goes through before the model
+    description: str
+
+
+_OPENAI_PREPROCESS = (
+    "RGB, resize shortest side to {n} (bicubic), centre crop {n}x{n}, "
+    "normalise with OpenAI CLIP mean/std; text: CLIP BPE, 77-token context, lower-cased"
+)
+
+CRITICS: tuple[CriticSpec, ...] = (
+    CriticSpec(
+        name="ViT-B-32",
+        role="critic",
+        arch="ViT-B-32",
+        pretrained="laion2b_s34b_b79k",
+        source="laion/CLIP-ViT-B-32-laion2B-s34B-b79K",
+        revision="1a25a446712ba5ee05982a381eed697ef9b435cf",
+        files=("open_clip_config.json", "open_clip_model.safetensors"),
+        image_size=224,
+        preprocess=_OPENAI_PREPROCESS.format(n=224),
+        description="OpenCLIP ViT-B/32 trained on LAION-2B (34B samples): cheap enough to score "
+        "N*K renders per image, GELU as open_clip's ViT-B-32 config, safetensors weights",
+    ),
+    CriticSpec(
+        name="ViT-L-14",
+        role="judge",
+        arch="ViT-L-14",
+        pretrained="datacomp_xl_s13b_b90k",
+        source="laion/CLIP-ViT-L-14-DataComp.XL-s13B-b90K",
+        revision="84c9828e63dc9a9351d1fe637c346d4c1c4db341",
+        files=("open_clip_config.json", "open_clip_pytorch_model.bin"),
+        image_size=224,
+        preprocess=_OPENAI_PREPROCESS.format(n=224),
+        description="OpenCLIP ViT-L/14 trained on DataComp-1B: held-out judge of another size, "
+        "patch size and training set than the critic and the decoders' text encoders",
+    ),
+)
+
+DEFAULT_CRITIC = "ViT-B-32"
+DEFAULT_JUDGE = "ViT-L-14"
+_CRITIC_ROLES = {"critic": DEFAULT_CRITIC, "judge": DEFAULT_JUDGE}
+
+if len({c.name for c in CRITICS}) != len(CRITICS) or not {DEFAULT_CRITIC, DEFAULT_JUDGE} <= {c.name for c in CRITICS}:
+    raise AssertionError("duplicate or missing critic name")  # programming error, caught by tests
+
+
+def critic_by_name(name: str) -> CriticSpec:
+    """A critic entry by name; the role names "critic" and "judge" pick the defaults."""
+    return _by_name(CRITICS, _CRITIC_ROLES.get(name, name), "critic")
+
+
+def critic_names() -> list[str]:
+    return [c.name for c in CRITICS]
+
+
+# ---------------------------------------------------------------------------
+# Describers (image -> structured prompts).  Not written into files, so no IDs.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DescriberSpec:
+    name: str  # what --describer takes
+    kind: str  # "api" | "local"
+    family: str  # "openai" | "transformers"
+    model: str  # default model: API model name, or hub repo id for a local model
+    description: str
+    source: str | None = None  # local: hub repo id
+    revision: str | None = None  # local: pinned hub commit
+    notes: str = ""
+    shutdown: str | None = None  # ISO date the provider retires the default model, if announced
+
+
+DESCRIBERS: tuple[DescriberSpec, ...] = (
+    DescriberSpec(
+        name="openai",
+        kind="api",
+        family="openai",
+        model="gpt-4.1-mini",
+        description="OpenAI chat completions with image input and structured outputs (strict json_schema)",
+        notes="needs OPENAI_API_KEY (and optionally OPENAI_BASE_URL); the image is sent downscaled to "
+        "<= 512 px; OpenAI shuts gpt-4.1-mini down on 2027-01-14: pass another vision chat model then",
+        shutdown="2027-01-14",
+    ),
+    DescriberSpec(
+        name="local-vlm",
+        kind="local",
+        family="transformers",
+        model="Qwen/Qwen3-VL-2B-Instruct",
+        description="Qwen3-VL-2B-Instruct through transformers (Qwen3VLForConditionalGeneration, no remote code): "
+        "2B parameters, Apache-2.0, follows JSON instructions; bf16/fp16 on GPU, fp32 on CPU",
+        source="Qwen/Qwen3-VL-2B-Instruct",
+        revision="89644892e4d85e24eaac8bacfd4f463576704203",
+        notes="weights ~4.3 GB: `semmodels download local-vlm` or --model-dir DIR holding local-vlm/; "
+        "the image is sent downscaled to <= 512 px (<= 256 vision tokens); sampled answers are seeded",
+    ),
+)
+
+DEFAULT_DESCRIBER = "openai"
+
+if len({d.name for d in DESCRIBERS}) != len(DESCRIBERS):
+    raise AssertionError("duplicate describer name")  # programming error, caught by tests
+
+
+def describer_by_name(name: str) -> DescriberSpec:
+    return _by_name(DESCRIBERS, name, "describer")
+
+
+def describer_names() -> list[str]:
+    return [d.name for d in DESCRIBERS]
