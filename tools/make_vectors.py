@@ -70,7 +70,7 @@ def invalid_files(typical: bytes) -> dict[str, tuple[bytes, str]]:
         "msgpack-int-scene": (file_with_items([7, [], ""]), "scene must be a msgpack str"),
         "msgpack-nil-style": (file_with_items(["s", [], "", None]), "style must be a msgpack str"),
         "msgpack-extra": (with_crc(header() + zstd_payload(msgpack.packb(simple) + b"\xc0")), "trailing bytes after the prompt"),
-        "prompt-control-char": (file_with_items(["a\nb", [], ""]), "control character U+000A"),
+        "prompt-control-char": (file_with_items(["a\nb", [], ""]), "control character U.000A"),
         "prompt-empty-scene": (file_with_items(["", [], ""]), "scene must not be empty"),
         "oversize-file": (b"SEM\x01" + b"\x00" * MAX_FILE_BYTES, "larger than 4096"),
         "empty": (b"", "empty file"),

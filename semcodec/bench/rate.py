@@ -1,0 +1,215 @@
+"""``sembench rate``: how many bytes a structured prompt costs, method by method.
+
+For every prompt of a JSONL corpus (one JSON prompt object a line; default: the
+packaged held-out set ``semcodec/bench/data/heldout-prompts.jsonl``) it measures
+
+* ``text``     the canonical text rendering, UTF-8 bytes (the reference);
+* ``zlib9``    zlib level 9 of that text (2-byte header and Adler-32 included);
+* ``msgpack``  the msgpack serialisation the v1 prompt codecs start from;
+* ``zstd19``   zstd level 19 of the msgpack, no dictionary, minimal framing
+  (magic-less, no content size, dictionary ID or checksum);
+* one column per prompt codec of ``registry.PROMPT_CODECS`` (its payload bytes),
+  so a new codec appears without changes here;
+* ``sem``      the whole ``.sem`` file with the default codec, seed 0, 512x512,
+  sd-turbo (header + payload + CRC).
+
+Bits per character are ``8 * total bytes / total UTF-8 bytes of canonical text``.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable
+
+import click
+
+from ..cli.common import run_main, sem_errors
+from ..container import SemFile, overhead_bytes
+from ..errors import InputError, PromptError
+from ..prompt import Prompt
+from ..promptcodec import encode_prompt
+from ..promptcodec.packing import pack
+from ..registry import DEFAULT_DECODER, DEFAULT_PROMPT_CODEC, PROMPT_CODECS, decoder_by_name, prompt_codec_by_name
+
+HELDOUT_NAME = "heldout-prompts.jsonl"
+MAX_CORPUS_BYTES = 256 * 1024 * 1024  # a corpus file is read whole; refuse anything absurd
+SEM_SEED = 0
+SEM_SIZE = 512
+BASELINES = ("text", "zlib9", "msgpack", "zstd19")
+LABELS = {
+    "text": "canonical text (UTF-8)",
+    "zlib9": "zlib -9 of the text",
+    "msgpack": "msgpack, uncompressed",
+    "zstd19": "zstd -19 of msgpack, no dictionary",
+    "sem": f".sem file ({DEFAULT_PROMPT_CODEC}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})",
+}
+
+
+def columns() -> list[str]:
+    """Row keys in table order: the baselines, every registered prompt codec, then ``sem``."""
+    return [*BASELINES, *(c.name for c in PROMPT_CODECS), "sem"]
+
+
+def _zstd19():
+    try:
+        import zstandard as zstd
+    except ImportError:  # a core dependency, but say so plainly if it is gone
+        from ..errors import MissingError
+
+        raise MissingError("sembench rate needs zstandard: pip install zstandard") from None
+    params = zstd.ZstdCompressionParameters.from_level(
+        19, format=zstd.FORMAT_ZSTD1_MAGICLESS, write_content_size=0, write_checksum=0, write_dict_id=0
+    )
+    return zstd.ZstdCompressor(compression_params=params)
+
+
+def rate_rows(prompts: Iterable[Prompt]) -> list[dict[str, int]]:
+    """One dict of byte counts per prompt, keyed by :func:`columns`."""
+    cctx = _zstd19()
+    rows = []
+    for prompt in prompts:
+        text = prompt.text().encode("utf-8")
+        raw = pack(prompt)
+        row = {"text": len(text), "zlib9": len(zlib.compress(text, 9)), "msgpack": len(raw), "zstd19": len(cctx.compress(raw))}
+        for spec in PROMPT_CODECS:
+            row[spec.name] = len(encode_prompt(prompt, spec))
+        row["sem"] = len(SemFile.create(prompt, seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE).to_bytes())
+        rows.append(row)
+    return rows
+
+
+def sem_overhead() -> int:
+    """Header + CRC bytes of the ``sem`` column's files (everything but the payload)."""
+    return overhead_bytes(
+        seed=SEM_SEED,
+        width=SEM_SIZE,
+        height=SEM_SIZE,
+        decoder_id=decoder_by_name(DEFAULT_DECODER).id,
+        codec_id=prompt_codec_by_name(DEFAULT_PROMPT_CODEC).id,
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    source: str
+    prompts: int
+    text_bytes: int
+    methods: list[dict]  # name, label, total_bytes, mean_bytes, bits_per_char, min_bytes, max_bytes
+    overhead_bytes: int  # per .sem file
+
+    def to_json(self) -> dict:
+        sem = next(m for m in self.methods if m["name"] == "sem")
+        return {
+            "source": self.source,
+            "prompts": self.prompts,
+            "text_bytes": self.text_bytes,
+            "sem_overhead_bytes_per_file": self.overhead_bytes,
+            "sem_mean_bpp_512": 8.0 * sem["mean_bytes"] / (SEM_SIZE * SEM_SIZE),
+            "methods": self.methods,
+        }
+
+
+def summarise(rows: list[dict[str, int]], source: str) -> Summary:
+    if not rows:
+        raise InputError(f"{source}: no prompts")
+    text_total = sum(r["text"] for r in rows)
+    methods = []
+    codec_ids = {c.name: c.id for c in PROMPT_CODECS}
+    for name in columns():
+        values = [r[name] for r in rows]
+        total = sum(values)
+        label = LABELS.get(name) or f"prompt codec {name} (ID {codec_ids[name]}), payload"
+        methods.append(
+            {
+                "name": name,
+                "label": label,
+                "total_bytes": total,
+                "mean_bytes": total / len(rows),
+                "min_bytes": min(values),
+                "max_bytes": max(values),
+                "bits_per_char": 8.0 * total / text_total,
+            }
+        )
+    return Summary(source=source, prompts=len(rows), text_bytes=text_total, methods=methods, overhead_bytes=sem_overhead())
+
+
+def format_table(summary: Summary) -> str:
+    n = summary.prompts
+    lines = [
+        f"{n} prompts from {summary.source}; {summary.text_bytes} bytes of canonical text "
+        f"(mean {summary.text_bytes / n:.1f})",
+        "",
+        f"{'method':<56} {'total B':>9} {'mean B':>8} {'min':>5} {'max':>5} {'bits/char':>9}",
+    ]
+    for m in summary.methods:
+        lines.append(
+            f"{m['label']:<56} {m['total_bytes']:>9} {m['mean_bytes']:>8.1f} {m['min_bytes']:>5} "
+            f"{m['max_bytes']:>5} {m['bits_per_char']:>9.3f}"
+        )
+    ov = summary.overhead_bytes
+    sem = summary.methods[-1]
+    lines += [
+        "",
+        f".sem fixed overhead: {ov} bytes a file (header {ov - 4} + CRC-32 4), {ov * n} bytes in all; "
+        f"mean .sem {sem['mean_bytes']:.1f} bytes = {8 * sem['mean_bytes'] / (SEM_SIZE * SEM_SIZE):.5f} bpp at "
+        f"{SEM_SIZE}x{SEM_SIZE}",
+    ]
+    return "\n".join(lines)
+
+
+def load_prompts(path: str | None) -> tuple[list[Prompt], str]:
+    """Read a JSONL prompt corpus (blank lines skipped); ``None`` is the packaged held-out set."""
+    if path is None:
+        data = resources.files("semcodec.bench").joinpath("data", HELDOUT_NAME).read_bytes()
+        source = f"{HELDOUT_NAME} (packaged held-out set)"
+        name = HELDOUT_NAME
+    else:
+        from ..io import read_bounded
+
+        data = read_bounded(path, MAX_CORPUS_BYTES, what="prompt corpus")
+        source = name = str(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    prompts = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            prompts.append(Prompt.from_json(line))
+        except PromptError as exc:
+            raise PromptError(f"{name}:{lineno}: {exc}") from None
+    if not prompts:
+        raise InputError(f"{name}: no prompts (expected one JSON prompt object a line)")
+    return prompts, source
+
+
+@click.command("rate", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("corpus", required=False, metavar="[CORPUS.jsonl]")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+@sem_errors
+def rate(corpus: str | None, as_json: bool) -> int:
+    """Prompt bytes and bits per character on a prompt corpus.
+
+    CORPUS.jsonl holds one prompt a line as JSON ({"scene", "objects",
+    "lighting", "style"}); without it, the packaged held-out prompts are used.
+    """
+    prompts, source = load_prompts(corpus)
+    summary = summarise(rate_rows(prompts), source)
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), indent=2))
+    else:
+        click.echo(format_table(summary))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``sembench rate`` as a function: returns the exit code."""
+    return run_main(rate, argv, "sembench rate")
+
+
+__all__ = ["rate", "main", "rate_rows", "summarise", "load_prompts", "columns", "sem_overhead"]

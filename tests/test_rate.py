@@ -1,0 +1,185 @@
+"""sembench rate: per-prompt byte counts, the summary, the command and its errors."""
+
+import json
+import zlib
+from importlib import resources
+
+import msgpack
+import pytest
+import zstandard
+
+from semcodec.bench import rate as R
+from semcodec.cli import sembench
+from semcodec.container import decode
+from semcodec.errors import PromptError, SemError
+from semcodec.prompt import Prompt
+from semcodec.promptcodec import decode_prompt, encode_prompt
+from semcodec.registry import PROMPT_CODECS as REGISTERED
+from semcodec.registry import PromptCodecSpec
+
+PROMPTS = [
+    Prompt("a quiet harbour at dawn", ("two red fishing boats", "a wooden pier"), "soft pink light", "photo, 50mm"),
+    Prompt("a bowl of ramen on a counter", ("chopsticks", "a soft-boiled egg"), ""),
+    Prompt("Café façade", (), "neon"),
+]
+
+
+@pytest.fixture(autouse=True)
+def only_codec_1(monkeypatch):
+    """Exact expectations below are about zstd-dict-v1; other codecs have their own test."""
+    monkeypatch.setattr(R, "PROMPT_CODECS", tuple(c for c in REGISTERED if c.id == 1))
+
+
+def write_jsonl(path, prompts):
+    path.write_text("".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in prompts), encoding="utf-8")
+    return path
+
+
+def independent_sizes(p: Prompt) -> dict:
+    """The same numbers, computed without semcodec's codec code."""
+    text = p.text().encode("utf-8")
+    items = [p.scene, list(p.objects), p.lighting] + ([p.style] if p.style is not None else [])
+    raw = msgpack.packb(items, use_bin_type=True)
+    magicless = dict(format=zstandard.FORMAT_ZSTD1_MAGICLESS, write_content_size=0, write_checksum=0, write_dict_id=0)
+    plain = zstandard.ZstdCompressor(compression_params=zstandard.ZstdCompressionParameters.from_level(19, **magicless))
+    zdict = zstandard.ZstdCompressionDict(
+        resources.files("semcodec.promptcodec").joinpath("data", "zstd-dict-v1.bin").read_bytes(),
+        dict_type=zstandard.DICT_TYPE_FULLDICT,
+    )
+    with_dict = zstandard.ZstdCompressor(
+        dict_data=zdict, compression_params=zstandard.ZstdCompressionParameters.from_level(19, **magicless)
+    )
+    payload = with_dict.compress(raw)
+    # magic, version, flags, decoder 1, codec 1, seed 0, width 512 and height 512 (2-byte varints), CRC
+    header = 3 + 1 + 1 + 1 + 1 + 1 + 2 + 2
+    return {
+        "text": len(text),
+        "zlib9": len(zlib.compress(text, 9)),
+        "msgpack": len(raw),
+        "zstd19": len(plain.compress(raw)),
+        "zstd-dict-v1": len(payload),
+        "sem": header + len(payload) + 4,
+    }
+
+
+def test_rows_match_an_independent_computation():
+    rows = R.rate_rows(PROMPTS)
+    assert len(rows) == len(PROMPTS)
+    for p, row in zip(PROMPTS, rows):
+        assert list(row) == R.columns()
+        expected = independent_sizes(p)
+        assert {k: row[k] for k in expected} == expected
+        assert row["sem"] == R.sem_overhead() + row["zstd-dict-v1"]
+    assert rows[2]["text"] == len("Café façade, neon".encode("utf-8")) == 19
+
+
+def test_the_sem_column_is_a_real_file():
+    from semcodec.container import SemFile
+
+    data = SemFile.create(PROMPTS[0]).to_bytes()
+    assert R.rate_rows(PROMPTS[:1])[0]["sem"] == len(data)
+    sem = decode(data)
+    assert sem.prompt == PROMPTS[0] and sem.seed == 0 and (sem.width, sem.height) == (512, 512)
+    assert sem.decoder.name == "sd-turbo" and R.sem_overhead() == 16
+
+
+def test_summary_totals_means_and_bits_per_character():
+    rows = R.rate_rows(PROMPTS)
+    s = R.summarise(rows, "x")
+    text_total = sum(len(p.text().encode("utf-8")) for p in PROMPTS)
+    assert s.prompts == 3 and s.text_bytes == text_total
+    by = {m["name"]: m for m in s.methods}
+    assert by["text"]["bits_per_char"] == 8.0
+    for name in R.columns():
+        total = sum(r[name] for r in rows)
+        assert by[name]["total_bytes"] == total
+        assert by[name]["mean_bytes"] == pytest.approx(total / 3)
+        assert by[name]["bits_per_char"] == pytest.approx(8 * total / text_total)
+        assert by[name]["min_bytes"] == min(r[name] for r in rows)
+    with pytest.raises(SemError):
+        R.summarise([], "empty")
+
+
+def test_every_registered_prompt_codec_becomes_a_column(monkeypatch):
+    extra = PromptCodecSpec(id=99, name="test-codec", module="zstd_dict", description="a second codec for the test")
+    monkeypatch.setattr(R, "PROMPT_CODECS", (*R.PROMPT_CODECS, extra))
+    assert R.columns()[-2:] == ["test-codec", "sem"]
+    rows = R.rate_rows(PROMPTS[:2])
+    assert all(r["test-codec"] == r["zstd-dict-v1"] > 0 for r in rows)
+    labels = [m["label"] for m in R.summarise(rows, "x").methods]
+    assert any("test-codec (ID 99)" in label for label in labels)
+
+
+def test_every_registered_prompt_codec_is_measured(monkeypatch):
+    monkeypatch.setattr(R, "PROMPT_CODECS", REGISTERED)
+    rows = R.rate_rows(PROMPTS)
+    for spec in REGISTERED:
+        for p, row in zip(PROMPTS, rows):
+            payload = encode_prompt(p, spec)
+            assert row[spec.name] == len(payload) and decode_prompt(payload, spec) == p
+
+
+def test_main_prints_a_table_of_real_numbers(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "c.jsonl", PROMPTS)
+    assert R.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    rows = R.rate_rows(PROMPTS)
+    total_text = sum(r["text"] for r in rows)
+    assert f"3 prompts from {path}" in out
+    dict_line = next(line for line in out.splitlines() if "zstd-dict-v1 (ID 1)" in line)
+    total = sum(r["zstd-dict-v1"] for r in rows)
+    assert dict_line.split()[-5:] == [str(total), f"{total / 3:.1f}", str(min(r["zstd-dict-v1"] for r in rows)),
+                                      str(max(r["zstd-dict-v1"] for r in rows)), f"{8 * total / total_text:.3f}"]
+    assert "16 bytes a file (header 12 + CRC-32 4), 48 bytes in all" in out
+
+
+def test_json_output_and_the_sembench_group(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "c.jsonl", PROMPTS)
+    assert sembench.main(["rate", "--json", str(path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["prompts"] == 3 and data["sem_overhead_bytes_per_file"] == 16
+    assert [m["name"] for m in data["methods"]] == R.columns()
+    sem = data["methods"][-1]
+    assert sem["total_bytes"] == sum(r["sem"] for r in R.rate_rows(PROMPTS))
+    assert data["sem_mean_bpp_512"] == pytest.approx(8 * sem["mean_bytes"] / 512**2)
+
+
+def test_default_is_the_packaged_heldout_set(capsys):
+    text = resources.files("semcodec.bench").joinpath("data", "heldout-prompts.jsonl").read_text(encoding="utf-8")
+    n = sum(1 for line in text.splitlines() if line.strip())
+    assert n >= 60
+    assert R.main(["--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["prompts"] == n and "held-out" in data["source"]
+    by = {m["name"]: m for m in data["methods"]}
+    assert by["zstd-dict-v1"]["total_bytes"] < by["zstd19"]["total_bytes"] < by["text"]["total_bytes"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b'{"scene": "a", "objects": [], "lighting": ""}\n{"scene": "b", "objects": [\n', "c.jsonl:2: not valid JSON"),
+        (b'{"scene": "a", "objects": [], "lighting": "", "colour": "red"}\n', "c.jsonl:1: unknown prompt key"),
+        (b'\n{"scene": "", "objects": [], "lighting": ""}\n', "c.jsonl:2: scene must not be empty"),
+        (b'["a", [], ""]\n', "c.jsonl:1: a prompt must be a JSON object"),
+        (b"\n\n", "no prompts"),
+        (b'{"scene": "caf\xe9"}\n', "not UTF-8"),
+    ],
+)
+def test_a_bad_corpus_is_a_clear_error(tmp_path, capsys, content, message):
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(content)
+    assert R.main([str(path)]) == 3
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_load_errors_are_sem_errors_with_exit_code_3(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"scene": 1, "objects": [], "lighting": ""}\n')
+    with pytest.raises(PromptError, match="c.jsonl:1: scene must be a string") as info:
+        R.load_prompts(str(path))
+    assert info.value.exit_code == 3
+    with pytest.raises(SemError, match="no such file") as info:
+        R.load_prompts(str(tmp_path / "missing.jsonl"))
+    assert info.value.exit_code == 3
