@@ -196,9 +196,9 @@ def load_critic(
     revision; MissingError at once when none can supply it.  fp16 on a GPU.
     """
     spec = critic_by_name(name)
+    folder = locate_weights(spec, model_dir)  # first: a missing model fails before the heavy imports
     open_clip = _import_open_clip()
     dev = pick_device(device)
-    folder = locate_weights(spec, model_dir)
     precision = "fp16" if is_gpu(dev) else "fp32"
     try:
         if (folder / "open_clip_config.json").is_file():

@@ -171,9 +171,9 @@ def load_generator(
     at the pinned revision (MissingError, fast, when none can supply it)."""
     if spec.family != "diffusers":
         raise SemError(f"{spec.name} is not a diffusers decoder (family {spec.family})")
+    folder = locate_weights(spec, model_dir)  # first: a missing model fails before the heavy imports
     diffusers = _import_diffusers()
     dev = pick_device(device)
-    folder = locate_weights(spec, model_dir)
     marker = _read_marker(folder)
     params = spec.params
     dtype = torch_dtype(dev, params)
