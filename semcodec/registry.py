@@ -174,6 +174,13 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
         description="msgpack array [scene, objects, lighting(, style)], zstd level 19, magic-less frame, "
         "dictionary semcodec/promptcodec/data/zstd-dict-v1.bin",
     ),
+    PromptCodecSpec(
+        id=2,
+        name="lm-ac-v1",
+        module="lm_ac",
+        description="static word-level model (orders 2/1/0 per field, general English table, spelling escape) "
+        "and a 56-bit range coder; model semcodec/promptcodec/data/lm-ac-v1.bin (spec/promptcodec-lm-ac-v1.md)",
+    ),
 )
 
 DEFAULT_PROMPT_CODEC = "zstd-dict-v1"

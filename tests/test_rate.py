@@ -103,9 +103,11 @@ def test_summary_totals_means_and_bits_per_character():
 def test_every_registered_prompt_codec_becomes_a_column(monkeypatch):
     extra = PromptCodecSpec(id=99, name="test-codec", module="zstd_dict", description="a second codec for the test")
     monkeypatch.setattr(R, "PROMPT_CODECS", (*R.PROMPT_CODECS, extra))
-    assert R.columns()[-2:] == ["test-codec", "sem"]
+    cols = R.columns()
+    assert cols.index("test-codec") < cols.index("sem") and cols[-1] == "sem:test-codec"
     rows = R.rate_rows(PROMPTS[:2])
     assert all(r["test-codec"] == r["zstd-dict-v1"] > 0 for r in rows)
+    assert all(r["sem:test-codec"] == r["sem"] for r in rows)  # same payload bytes, same header size
     labels = [m["label"] for m in R.summarise(rows, "x").methods]
     assert any("test-codec (ID 99)" in label for label in labels)
 

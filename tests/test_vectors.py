@@ -58,3 +58,4 @@ def test_published_ids_never_change():
     for ident, name in published.items():
         assert decoder_by_id(ident).name == name
     assert prompt_codec_by_id(1).name == "zstd-dict-v1"
+    assert prompt_codec_by_id(2).name == "lm-ac-v1"

@@ -48,9 +48,14 @@ LABELS = {
 }
 
 
+def _other_codecs() -> list:
+    return [c for c in PROMPT_CODECS if c.name != DEFAULT_PROMPT_CODEC]
+
+
 def columns() -> list[str]:
-    """Row keys in table order: the baselines, every registered prompt codec, then ``sem``."""
-    return [*BASELINES, *(c.name for c in PROMPT_CODECS), "sem"]
+    """Row keys in table order: the baselines, every registered prompt codec, then the
+    whole file: ``sem`` (default codec) and ``sem:<codec>`` for every other codec."""
+    return [*BASELINES, *(c.name for c in PROMPT_CODECS), "sem", *(f"sem:{c.name}" for c in _other_codecs())]
 
 
 def _zstd19():
@@ -77,6 +82,10 @@ def rate_rows(prompts: Iterable[Prompt]) -> list[dict[str, int]]:
         for spec in PROMPT_CODECS:
             row[spec.name] = len(encode_prompt(prompt, spec))
         row["sem"] = len(SemFile.create(prompt, seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE).to_bytes())
+        for spec in _other_codecs():
+            sem = SemFile(prompt=prompt, decoder=decoder_by_name(DEFAULT_DECODER), prompt_codec=spec,
+                          seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
+            row[f"sem:{spec.name}"] = len(sem.to_bytes())
         rows.append(row)
     return rows
 
@@ -121,7 +130,10 @@ def summarise(rows: list[dict[str, int]], source: str) -> Summary:
     for name in columns():
         values = [r[name] for r in rows]
         total = sum(values)
-        label = LABELS.get(name) or f"prompt codec {name} (ID {codec_ids[name]}), payload"
+        if name.startswith("sem:"):
+            label = f".sem file ({name[4:]}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})"
+        else:
+            label = LABELS.get(name) or f"prompt codec {name} (ID {codec_ids[name]}), payload"
         methods.append(
             {
                 "name": name,
@@ -150,7 +162,7 @@ def format_table(summary: Summary) -> str:
             f"{m['max_bytes']:>5} {m['bits_per_char']:>9.3f}"
         )
     ov = summary.overhead_bytes
-    sem = summary.methods[-1]
+    sem = next(m for m in summary.methods if m["name"] == "sem")
     lines += [
         "",
         f".sem fixed overhead: {ov} bytes a file (header {ov - 4} + CRC-32 4), {ov * n} bytes in all; "
