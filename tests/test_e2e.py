@@ -119,3 +119,16 @@ def test_bad_image_is_exit_3_before_any_model(tmp_path, capsys):
     assert semenc.main([str(bad), "-o", str(tmp_path / "x.sem")]) == 3
     err = capsys.readouterr().err
     assert "bad.jpg" in err and err.count("\n") == 1
+
+
+def test_captions_file_reaches_the_describer(tiny_model_dir, photo, tmp_path, api, capsys):
+    caps = tmp_path / "caps.json"
+    caps.write_text(json.dumps({"in.png": "a tabby cat asleep on a striped sofa"}))
+    rc = semenc.main([str(photo), "-o", str(tmp_path / "c.sem"), "--model-dir", str(tiny_model_dir), "-n", "1", "-m", "2",
+                      "-k", "1", "--captions", str(caps), "-q"])
+    assert rc == 0, capsys.readouterr().err
+    sent = json.dumps(api.requests_to("chat")[0].body)
+    assert "a tabby cat asleep on a striped sofa" in sent
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    assert semenc.main([str(photo), "-o", str(tmp_path / "d.sem"), "--captions", str(bad)]) == 3
