@@ -111,6 +111,17 @@ def model_folder(name: str, model_dir: str | os.PathLike | None = None) -> Path 
     return folder if folder.is_dir() else None
 
 
+PACKAGE_PREFIX = "package:"  # source of weights shipped inside semcodec (the synthetic world's tiny CLIPs)
+
+
+def packaged_folder(entry: Any) -> Path | None:
+    """The folder inside the installed package for a ``package:<path>`` source, else None."""
+    source = getattr(entry, "source", None) or ""
+    if not source.startswith(PACKAGE_PREFIX):
+        return None
+    return Path(__file__).resolve().parent.parent / source[len(PACKAGE_PREFIX):]
+
+
 def folder_complete(entry: Any, folder: Path) -> bool:
     """Whether ``folder`` holds a loadable copy of the entry (config and weights)."""
     if not folder.is_dir():
@@ -240,6 +251,11 @@ def locate_weights(entry: Any, model_dir: str | os.PathLike | None = None, *, fe
         if not folder_complete(entry, folder):
             raise MissingError(f"{folder}/ exists but holds no complete copy of {entry.name} (config and weights)")
         return folder
+    packaged = packaged_folder(entry)
+    if packaged is not None:
+        if not folder_complete(entry, packaged):
+            raise MissingError(f"{packaged}/ (shipped with semcodec) is missing or incomplete: reinstall semcodec")
+        return packaged
     cached = cached_snapshot(entry)
     if cached is not None:
         return cached
@@ -277,8 +293,11 @@ def list_models(model_dir: str | os.PathLike | None = None) -> list[dict[str, An
             row["path"] = None
         else:
             folder = root / entry.name if root else None
+            packaged = packaged_folder(entry)
             if folder is not None and folder_complete(entry, folder):
                 row["weights"], row["path"] = "model-dir", str(folder)
+            elif packaged is not None:
+                row["weights"], row["path"] = ("package", str(packaged)) if folder_complete(entry, packaged) else ("missing", None)
             else:
                 try:
                     cached = cached_snapshot(entry)
@@ -298,6 +317,8 @@ def download(name: str, model_dir: str | os.PathLike | None = None) -> Path:
     entry = lookup(name)
     if is_api(entry):
         raise SemError(f"{entry.name} is served by an API and has no weights to download")
+    if packaged_folder(entry) is not None:
+        return locate_weights(entry, model_dir, fetch=False)  # shipped with semcodec: nothing to fetch
     root = resolve_model_dir(model_dir)
     if root is None:
         return _fetch(entry, None)

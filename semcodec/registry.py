@@ -149,6 +149,19 @@ DECODERS: tuple[DecoderSpec, ...] = (
         height=1024,
         params=MappingProxyType({"shape": "gpt-image", "size": "1024x1024", "quality": "high"}),
     ),
+    DecoderSpec(
+        id=8,
+        name="world-v1",
+        family="synthetic",
+        deterministic=True,
+        description="synthetic procedural renderer of the offline verification world (semcodec/world), "
+        "128x128, seeded; for verification only, never for photographs",
+        source=None,
+        token_limit=None,
+        width=128,
+        height=128,
+        params=MappingProxyType({"vocab": "semcodec/world/data/vocab.json"}),
+    ),
 )
 
 DEFAULT_DECODER = "sd-turbo"
@@ -292,6 +305,33 @@ CRITICS: tuple[CriticSpec, ...] = (
         description="OpenCLIP ViT-L/14 trained on DataComp-1B: held-out judge of another size, "
         "patch size and training set than the critic and the decoders' text encoders",
     ),
+    # The synthetic world's tiny CLIPs (verification only): weights ship inside
+    # the package ("package:" source, resolved by semcodec.models), trained by
+    # tools/train_world_clip.py (log: <folder>/train-log.txt).
+    CriticSpec(
+        name="world-clip",
+        role="critic",
+        arch="custom (open_clip_config.json): ViT 64px/8, width 64, 3 layers; text width 32, 2 layers, 40 tokens",
+        pretrained="semcodec-world-v1",
+        source="package:semcodec/world/data/world-clip",
+        revision="e5ba2cb2a38e0c3c4d2bcc2feff8ff38c8219963",  # sha1 of the shipped weights file
+        files=("open_clip_config.json", "open_clip_model.safetensors"),
+        image_size=64,
+        preprocess=_OPENAI_PREPROCESS.format(n=64).replace("77-token", "40-token"),
+        description="tiny CLIP trained on the synthetic world (semcodec/world) only: the world-v1 demonstration's critic",
+    ),
+    CriticSpec(
+        name="world-judge",
+        role="judge",
+        arch="custom (open_clip_config.json): ModifiedResNet 64px, width 8; text width 32, 2 layers, 40 tokens",
+        pretrained="semcodec-world-v1",
+        source="package:semcodec/world/data/world-judge",
+        revision="443b1253858dc125e80f4979b4b44251571fc193",  # sha1 of the shipped weights file
+        files=("open_clip_config.json", "open_clip_model.safetensors"),
+        image_size=64,
+        preprocess=_OPENAI_PREPROCESS.format(n=64).replace("77-token", "40-token"),
+        description="tiny CLIP of another architecture, seed and training sample: the world-v1 demonstration's held-out judge",
+    ),
 )
 
 DEFAULT_CRITIC = "ViT-B-32"
@@ -351,6 +391,16 @@ DESCRIBERS: tuple[DescriberSpec, ...] = (
         revision="89644892e4d85e24eaac8bacfd4f463576704203",
         notes="weights ~4.3 GB: `semmodels download local-vlm` or --model-dir DIR holding local-vlm/; "
         "the image is sent downscaled to <= 512 px (<= 256 vision tokens); sampled answers are seeded",
+    ),
+    DescriberSpec(
+        name="interrogator",
+        kind="local",
+        family="interrogator",
+        model="world-clip",
+        description="LLM-free CLIP interrogator: beam search over vocabulary phrases scored by a CLIP critic; "
+        "refines by local edits (add, drop, swap a phrase)",
+        notes="--describer-model names the critic it scores with (default world-clip); vocabulary "
+        "semcodec/world/data/vocab.json (the synthetic world's) unless another file is given",
     ),
 )
 

@@ -119,6 +119,8 @@ def test_registry_critics_are_pinned_and_independent():
     assert critic.arch != judge.arch and critic.pretrained != judge.pretrained
     for spec in CRITICS:
         assert len(spec.revision) == 40 and int(spec.revision, 16) >= 0
+        if spec.source.startswith("package:"):  # the synthetic world's tiny CLIPs ship inside the package
+            continue
         assert spec.files and spec.source.count("/") == 1
     with pytest.raises(SemError):
         critic_by_name("ViT-Q-99")

@@ -54,7 +54,7 @@ def test_spec_tables_match_the_registry():
 def test_published_ids_never_change():
     from semcodec.registry import decoder_by_id, prompt_codec_by_id
 
-    published = {1: "sd-turbo", 2: "sdxl-turbo", 3: "dalle3", 4: "gpt-image-1", 5: "gpt-image-1-mini", 6: "gpt-image-1.5", 7: "gpt-image-2"}
+    published = {1: "sd-turbo", 2: "sdxl-turbo", 3: "dalle3", 4: "gpt-image-1", 5: "gpt-image-1-mini", 6: "gpt-image-1.5", 7: "gpt-image-2", 8: "world-v1"}
     for ident, name in published.items():
         assert decoder_by_id(ident).name == name
     assert prompt_codec_by_id(1).name == "zstd-dict-v1"

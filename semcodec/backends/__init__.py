@@ -35,7 +35,17 @@ def load_critic(name: str = "ViT-B-32", *, device: str | None = None, model_dir=
 
 
 def load_describer(name: str, *, model: str | None = None, device: str | None = None, model_dir=None, **api: Any):
-    """A Describer: "openai" (API, needs OPENAI_API_KEY) or a local VLM registry name."""
+    """A Describer: "openai" (API, needs OPENAI_API_KEY), "interrogator" or a local VLM registry name.
+
+    "interrogator" (LLM-free, :mod:`.interrogator`) scores vocabulary phrases
+    with a CLIP critic: ``critic=`` an already loaded Critic, else ``model``
+    names the critic to load (default world-clip); ``vocabulary=`` a file.
+    """
+    if name == "interrogator":
+        from .interrogator import load_describer as load_interrogator
+
+        return load_interrogator(api.get("critic") or model, vocabulary=api.get("vocabulary"), device=device,
+                                 model_dir=model_dir)
     if name == "openai":
         from .openai_text import load_describer as load
 
