@@ -22,18 +22,20 @@ import numpy as np
 from .backends.base import Critic, DescribeRequest, Describer, Generator
 from .budget import Budget, shorten
 from .container import SemFile
-from .errors import BackendError, BudgetError, PromptError
+from .errors import BackendError, BudgetError, ModelUnavailableError, PromptError
 from .imageio import fit_to_size
 from .prompt import MAX_TEXT_BYTES, Prompt
 from .registry import decoder_by_name, prompt_codec_by_name
 
 TRACE_VERSION = 1
 DEFAULT_BUDGET = 160
-# How many canonical-text bytes the describer is told it may use per payload
-# byte: zstd-dict-v1 codes the held-out prompts at 1.93 text bytes per payload
-# byte (bench/results/rate.md).  The budget itself is enforced exactly by
-# semcodec.budget; this only steers the describer.
-TEXT_BYTES_PER_PAYLOAD_BYTE = 1.9
+# Canonical-text bytes per text-encoder token, roughly, for English prompts
+# under CLIP's BPE: caps the describer's target when the decoder has a token
+# limit.  The budget and the limit themselves are enforced exactly by
+# semcodec.budget; the hint only steers the describer.
+TEXT_BYTES_PER_TOKEN = 4
+MAX_M = 32  # proposals per round (the describers' JSON schema allows no more)
+MIN_TEXT_BYTES = 8
 
 
 @dataclass
@@ -47,12 +49,17 @@ class EncoderConfig:
     prompt_codec: str = "zstd-dict-v1"
     caption: str | None = None  # optional initial caption given to the describer
     max_cost_usd: float | None = None  # stop before the estimated API spend would exceed this
+    patience: int | None = None  # stop early after this many rounds without improvement
 
     def validate(self) -> None:
-        for name in ("n", "m", "k"):
+        for name, top in (("n", 64), ("m", MAX_M), ("k", 64)):
             v = getattr(self, name)
-            if not isinstance(v, int) or not 1 <= v <= 64:
-                raise ValueError(f"{name} must be an integer in 1..64")
+            if not isinstance(v, int) or not 1 <= v <= top:
+                raise ValueError(f"{name} must be an integer in 1..{top}")
+        if self.max_text_bytes is not None and self.max_text_bytes < MIN_TEXT_BYTES:
+            raise ValueError(f"max_text_bytes must be at least {MIN_TEXT_BYTES}")
+        if self.patience is not None and self.patience < 1:
+            raise ValueError("patience must be at least 1")
         if self.n * self.k > 128:
             raise ValueError("n*k must be <= 128 so every seed is one byte")
         if self.budget_bytes is not None and self.budget_bytes < 16:
@@ -106,6 +113,8 @@ def text_budget_hint(budget: Budget, config: EncoderConfig) -> int:
     limit = MAX_TEXT_BYTES
     if config.max_text_bytes is not None:
         limit = min(limit, config.max_text_bytes)
+    if budget.decoder.token_limit is not None:
+        limit = min(limit, TEXT_BYTES_PER_TOKEN * (budget.decoder.token_limit - 2))
     if budget.max_file_bytes is not None:
         from .container import overhead_bytes
 
@@ -116,7 +125,7 @@ def text_budget_hint(budget: Budget, config: EncoderConfig) -> int:
             decoder_id=budget.decoder.id,
             codec_id=budget.prompt_codec.id,
         )
-        limit = min(limit, max(16, int(payload * TEXT_BYTES_PER_PAYLOAD_BYTE)))
+        limit = min(limit, max(16, int(payload * budget.prompt_codec.text_per_payload_byte)))
     return limit
 
 
@@ -133,9 +142,14 @@ def encode_image(
     generator: Generator,
     describer: Describer,
     progress: Callable[[int, int], None] | None = None,
-    notify: Callable[[str], None] | None = None,
+    fallback: Callable[[], Generator] | None = None,
 ) -> EncodeResult:
-    """Run the refinement loop on one RGB PIL image and return the coded file."""
+    """Run the refinement loop on one RGB PIL image and return the coded file.
+
+    ``fallback``: called once, if the generator's endpoint answers that its
+    model is unavailable (a retired API model), to get a substitute generator;
+    the file then names the substitute's decoder and the trace says so.
+    """
     config.validate()
     start_all = time.perf_counter()
     spec = decoder_by_name(config.decoder)
@@ -143,18 +157,21 @@ def encode_image(
         raise ValueError(f"generator is {generator.spec.name}, config asks for {spec.name}")
     codec = prompt_codec_by_name(config.prompt_codec)
     width, height = image.size
+
+    def make_budget(dec_spec, gen) -> Budget:
+        return Budget(
+            decoder=dec_spec,
+            prompt_codec=codec,
+            width=width,
+            height=height,
+            seed=config.n * config.k - 1 if dec_spec.deterministic else None,
+            max_file_bytes=config.budget_bytes,
+            max_text_bytes=config.max_text_bytes,
+            count_tokens=gen.count_tokens,
+        )
+
+    budget = make_budget(spec, generator)
     deterministic = spec.deterministic
-    max_seed = config.n * config.k - 1 if deterministic else None
-    budget = Budget(
-        decoder=spec,
-        prompt_codec=codec,
-        width=width,
-        height=height,
-        seed=max_seed,
-        max_file_bytes=config.budget_bytes,
-        max_text_bytes=config.max_text_bytes,
-        count_tokens=generator.count_tokens,
-    )
     hint = text_budget_hint(budget, config)
     clock = _Clock()
     trace: dict = {
@@ -170,26 +187,38 @@ def encode_image(
     }
     if not deterministic:
         trace["notes"].append(f"{spec.name} takes no seed: the file carries no seed and every decode differs")
-    cost = 0.0
+    spent = {"usd": 0.0}  # estimated spend so far, updated as soon as each call returns
 
     def charge(estimate: float, what: str) -> None:
-        if config.max_cost_usd is not None and cost + estimate > config.max_cost_usd + 1e-12:
+        total = spent["usd"] + estimate
+        if config.max_cost_usd is not None and total > config.max_cost_usd + 1e-12:
             raise BudgetError(
-                f"stopping before {what}: estimated spend ${cost + estimate:.4f} would exceed --max-cost ${config.max_cost_usd:.4f}"
+                f"stopping before {what}: estimated spend ${total:.4f} would exceed --max-cost ${config.max_cost_usd:.4f}"
             )
+
+    def book(calls) -> None:
+        spent["usd"] += sum(c.cost_usd for c in calls)
 
     ref = clock.timed("score_image", critic.embed_images, [image])[0]
     request = DescribeRequest(image=image, m=config.m, max_text_bytes=hint, caption=config.caption)
     best: _Best | None = None
+    stale = 0  # rounds since the best last improved
     for t in range(1, config.n + 1):
         mode = "describe" if best is None else "refine"
         charge(_estimate(describer, mode, request=request), f"the {mode} call of iteration {t}")
         calls_before = len(describer.calls)
-        if best is None:
-            proposals = clock.timed("describe", describer.describe, request)
-        else:
-            proposals = clock.timed("describe", describer.refine, request, best.prompt)
-        candidates, shortened = _fit_all(proposals, budget, describer, request, clock)
+        try:
+            if best is None:
+                proposals = clock.timed("describe", describer.describe, request)
+            else:
+                proposals = clock.timed("describe", describer.refine, request, best.prompt)
+        finally:
+            book(describer.calls[calls_before:])
+        fitted_before = len(describer.calls)
+        try:
+            candidates, shortened = _fit_all(proposals, budget, describer, request, clock, charge)
+        finally:
+            book(describer.calls[fitted_before:])
         if not candidates:
             raise BudgetError(f"iteration {t}: no proposed prompt fits the budget ({config.budget_bytes} bytes)")
         texts = [c.text() for c in candidates]
@@ -198,7 +227,22 @@ def encode_image(
         p_star = candidates[chosen]
         seeds = [(t - 1) * config.k + j for j in range(config.k)] if deterministic else [None] * config.k
         charge(sum(_estimate(generator, "render") for _ in seeds), f"the renders of iteration {t}")
-        rendered = clock.timed("render", generator.render, p_star.text(), seeds)
+        try:
+            rendered = clock.timed("render", generator.render, p_star.text(), seeds)
+        except ModelUnavailableError as exc:
+            if fallback is None:
+                raise
+            generator = fallback()
+            fallback = None
+            trace["notes"].append(f"{exc}; fell back to {generator.spec.name}")
+            spec = generator.spec
+            budget = make_budget(spec, generator)
+            trace["decoder"] = {"id": spec.id, "name": spec.name, "deterministic": spec.deterministic, "source": spec.source}
+            if spec.deterministic != deterministic or budget.problem(p_star) is not None:
+                raise BackendError(f"{exc}; the substitute {spec.name} cannot render the same prompts") from None
+            charge(sum(_estimate(generator, "render") for _ in seeds), f"the renders of iteration {t}")
+            rendered = clock.timed("render", generator.render, p_star.text(), seeds)
+        spent["usd"] += sum(r.cost_usd for r in rendered)
         if len(rendered) != len(seeds):
             raise BackendError(f"{spec.name} returned {len(rendered)} images for {len(seeds)} requests")
         images = [fit_to_size(r.image, width, height) for r in rendered]
@@ -208,8 +252,10 @@ def encode_image(
         improved = best is None or sims[j] > best.clipsim
         if improved:
             best = _Best(prompt=p_star, seed=seeds[j], clipsim=float(sims[j]), image=images[j], t=t)
+            stale = 0
+        else:
+            stale += 1
         new_calls = describer.calls[calls_before:]
-        cost += sum(c.cost_usd for c in new_calls) + sum(r.cost_usd for r in rendered)
         trace["iterations"].append(
             {
                 "t": t,
@@ -237,11 +283,15 @@ def encode_image(
                 "best_seed": best.seed,
                 "best_file_bytes": budget.file_bytes(best.prompt),
                 "model_calls": [vars(c) for c in new_calls],
-                "cost_usd": cost,
+                "cost_usd": spent["usd"],
             }
         )
         if progress is not None:
             progress(t, config.n)
+        if config.patience is not None and stale >= config.patience and t < config.n:
+            trace["notes"].append(f"stopped early after round {t}: no improvement for {stale} round(s)")
+            trace["stopped_early"] = t
+            break
     assert best is not None
     sem = SemFile(prompt=best.prompt, decoder=spec, prompt_codec=codec, seed=best.seed, width=width, height=height)
     data = sem.to_bytes()
@@ -258,7 +308,7 @@ def encode_image(
         "text": best.prompt.text(),
     }
     trace["timings_s"] = {**{k: round(v, 6) for k, v in clock.seconds.items()}, "total": round(seconds, 6)}
-    trace["cost_usd_estimate"] = cost
+    trace["cost_usd_estimate"] = spent["usd"]
     trace["calls"] = {
         "text_scorings": sum(len(it["prompts"]) for it in trace["iterations"]),
         "renders": sum(len(it["renders"]) for it in trace["iterations"]),
@@ -267,7 +317,8 @@ def encode_image(
     return EncodeResult(data=data, sem=sem, best_clipsim=best.clipsim, best_image=best.image, trace=trace, seconds=seconds)
 
 
-def _fit_all(proposals, budget: Budget, describer: Describer, request: DescribeRequest, clock: _Clock):
+def _fit_all(proposals, budget: Budget, describer: Describer, request: DescribeRequest, clock: _Clock,
+             charge: Callable[[float, str], None]):
     """Fit every proposal to the budget: ask the describer to compress once, then cut."""
     out: list[Prompt] = []
     how: list[str | None] = []
@@ -279,6 +330,7 @@ def _fit_all(proposals, budget: Budget, describer: Describer, request: DescribeR
         method = "cut"
         compress = getattr(describer, "compress", None)
         if compress is not None:
+            charge(_estimate(describer, "compress", request=request), "a compress call")
             try:
                 q = clock.timed("describe", compress, request, p)
                 if budget.fits(q):

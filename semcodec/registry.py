@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .errors import SemError, UnsupportedError
+from .errors import FormatError, SemError, UnsupportedError
 
 # ---------------------------------------------------------------------------
 # Decoders (text -> image).  ID is a varint in the file.
@@ -177,6 +177,9 @@ class PromptCodecSpec:
     name: str
     module: str  # semcodec.promptcodec.<module>: encode(prompt) -> bytes, decode(bytes) -> Prompt
     description: str
+    # Typical canonical-text bytes per payload byte on the held-out prompts
+    # (bench/results/rate.md): steers how long the describer is asked to write.
+    text_per_payload_byte: float = 1.9
 
 
 PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
@@ -191,6 +194,7 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
         id=2,
         name="lm-ac-v1",
         module="lm_ac",
+        text_per_payload_byte=4.3,
         description="static word-level model (orders 2/1/0 per field, general English table, spelling escape) "
         "and a 56-bit range coder; model semcodec/promptcodec/data/lm-ac-v1.bin (spec/promptcodec-lm-ac-v1.md)",
     ),
@@ -216,6 +220,8 @@ _check_table(PROMPT_CODECS, "prompt codec")
 
 
 def _by_id(table: tuple, ident: int, what: str):
+    if ident == 0:  # spec 6.1/6.2: reserved and invalid in every version, not "newer"
+        raise FormatError(f"invalid {what} ID 0 (reserved)")
     for entry in table:
         if entry.id == ident:
             return entry

@@ -306,8 +306,7 @@ def test_deprecated_model_names_working_decoders(fake):
     fake.push(Reply.deprecated("dall-e-3"))
     with pytest.raises(ModelUnavailableError) as info:
         g.render("x", [None])
-    expected = ", ".join(d.name for d in DECODERS if d.retired is None)
-    assert working_decoders() == [d.name for d in DECODERS if d.retired is None]
+    expected = ", ".join(working_decoders())
     assert str(info.value) == (
         f"model dall-e-3 is not available at this endpoint (OpenAI retired it on 2026-05-12); working decoders: {expected}"
     )
@@ -466,3 +465,13 @@ def test_wrong_base_url_path_is_not_called_a_retired_model(fake):
         g.render("x", [None])
     assert not isinstance(info.value, ModelUnavailableError)
     assert "(404" in str(info.value) and "Invalid URL" in str(info.value)
+
+
+def test_working_decoders_follow_the_retirement_dates():
+    from semcodec.backends.openai_common import working_decoders
+
+    before = working_decoders("2026-11-24")
+    assert "gpt-image-1.5" in before and "gpt-image-1-mini" in before and "dalle3" not in before
+    after = working_decoders("2026-12-01")
+    assert "gpt-image-1.5" not in after and "gpt-image-2" in after and "sd-turbo" in after
+    assert "world-v1" not in before  # verification-only decoder is never suggested for photographs

@@ -129,10 +129,93 @@ def test_trace_is_complete():
     assert set(t["timings_s"]) >= {"describe", "score_text", "render", "score_image", "total"}
 
 
-def test_max_cost_stops_before_spending():
-    class Pricey(FakeDescriber):
-        def estimate_cost(self, kind, **kw):
-            return 0.01
+class PriceyDescriber(FakeDescriber):
+    """Each call costs $0.03 (estimated and booked)."""
 
+    def estimate_cost(self, kind, **kw):
+        return 0.03
+
+    def _record(self, kind):
+        super()._record(kind)
+        self.calls[-1].cost_usd = 0.03
+
+
+class PriceyGenerator(FakeGenerator):
+    def estimate_cost(self, kind, **kw):
+        return 0.01
+
+    def render(self, text, seeds):
+        out = super().render(text, seeds)
+        for r in out:
+            r.cost_usd = 0.01
+        return out
+
+
+def test_max_cost_refuses_the_first_call_when_it_alone_is_too_much():
+    desc = FakeDescriber()
+    desc.estimate_cost = lambda kind, **kw: 0.01
     with pytest.raises(BudgetError, match="max-cost"):
-        run(EncoderConfig(n=4, m=2, k=1, budget_bytes=None, max_cost_usd=0.005), desc=Pricey())
+        run(EncoderConfig(n=4, m=2, k=1, budget_bytes=None, max_cost_usd=0.005), desc=desc)
+    assert desc.calls == []  # stopped *before* spending
+
+
+def test_max_cost_counts_this_rounds_describe_before_its_renders():
+    desc, gen = PriceyDescriber(), PriceyGenerator()
+    with pytest.raises(BudgetError, match="renders of iteration 1"):
+        run(EncoderConfig(n=1, m=2, k=4, budget_bytes=None, max_cost_usd=0.05), desc=desc, gen=gen)
+    assert gen.renders == 0  # 0.03 spent + 4 x 0.01 > 0.05: no render was bought
+
+
+def test_max_cost_covers_compress_calls():
+    desc = PriceyDescriber(words_per_object=8)
+    with pytest.raises(BudgetError, match="compress"):
+        run(EncoderConfig(n=1, m=3, k=1, budget_bytes=60, max_cost_usd=0.05), desc=desc)
+    assert sum(c.cost_usd for c in desc.calls) <= 0.05
+
+
+def test_spend_is_booked_in_the_trace():
+    result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=None), desc=PriceyDescriber(), gen=PriceyGenerator())
+    assert result.trace["cost_usd_estimate"] == pytest.approx(2 * 0.03 + 4 * 0.01)
+
+
+class StuckDescriber(FakeDescriber):
+    def refine(self, request, best):
+        self._record("refine")
+        return [best] * request.m  # never proposes anything new
+
+
+def test_patience_stops_early_and_says_so():
+    cfg = EncoderConfig(n=6, m=2, k=1, budget_bytes=None, patience=2)
+    gen = FakeGenerator()
+    result, critic, gen, desc = run(cfg, desc=StuckDescriber(), gen=gen)
+    its = result.trace["iterations"]
+    assert len(its) < 6 and result.trace["stopped_early"] == len(its)
+    assert not its[-1]["improved"] and not its[-2]["improved"]
+    assert any("stopped early" in n for n in result.trace["notes"])
+
+
+def test_fallback_generator_replaces_a_retired_model():
+    from semcodec.errors import ModelUnavailableError
+
+    class Retired(FakeGenerator):
+        def render(self, text, seeds):
+            raise ModelUnavailableError("model dall-e-3 is not available at this endpoint")
+
+    subs = []
+
+    def fallback():
+        subs.append(FakeGenerator("gpt-image-2"))
+        return subs[-1]
+
+    cfg = EncoderConfig(n=2, m=2, k=2, budget_bytes=None, decoder="dalle3")
+    result = encode_image(photo(), config=cfg, critic=FakeCritic(), generator=Retired("dalle3"), describer=FakeDescriber(),
+                          fallback=fallback)
+    assert len(subs) == 1 and result.sem.decoder.name == "gpt-image-2" and decode(result.data).decoder.name == "gpt-image-2"
+    assert any("fell back to gpt-image-2" in n for n in result.trace["notes"])
+    assert subs[0].renders == 4
+
+
+def test_config_limits():
+    for bad in (dict(m=33), dict(max_text_bytes=5), dict(patience=0), dict(n=0)):
+        with pytest.raises(ValueError):
+            EncoderConfig(**bad).validate()

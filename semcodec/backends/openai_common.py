@@ -260,11 +260,14 @@ _POLICY_CODES = {"content_policy_violation", "moderation_blocked", "content_filt
 _POLICY_TEXT = re.compile(r"content[ _]policy|safety system|moderation", re.I)
 
 
-def working_decoders() -> list[str]:
-    """Names of decoders whose model is not retired, from the registry."""
+def working_decoders(today: str | None = None) -> list[str]:
+    """Decoders for photographs whose model is not yet shut down (retirement date after today)."""
+    import datetime
+
     from ..registry import DECODERS
 
-    return [d.name for d in DECODERS if d.retired is None]
+    today = today or datetime.date.today().isoformat()
+    return [d.name for d in DECODERS if d.family != "synthetic" and (d.retired is None or d.retired > today)]
 
 
 def unavailable_message(

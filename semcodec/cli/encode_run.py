@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 import click
 
-from ..errors import ModelUnavailableError, SemError
 from ..io import atomic_write
 from ..registry import decoder_by_name
 from .common import message, progress_enabled
@@ -68,40 +68,52 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
             message(f"semenc: {note}", quiet=quiet)
         loaded.append(li.image)
 
+    for out in outputs:  # the folder of -d is made only once every input is known to be good
+        folder = os.path.dirname(out)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
     spec = decoder_by_name(config.decoder)
     api_notice = describer == "openai" or spec.family == "openai"
     crit = load_critic(critic, device=device, model_dir=model_dir)
     gen = load_generator(spec, device=device, model_dir=model_dir)
     desc = load_describer(describer, model=describer_model, device=device, model_dir=model_dir)
     if api_notice:
-        what = "the image and prompts are" if describer == "openai" else "prompts are"
-        message(f"semenc: {what} sent to OpenAI ({'describer ' + (describer_model or 'gpt-4.1-mini') if describer == 'openai' else ''}"
-                f"{' / ' if describer == 'openai' and spec.family == 'openai' else ''}{spec.source if spec.family == 'openai' else ''})",
-                quiet=False)
+        sent = []
+        if describer == "openai":
+            sent.append(f"the image and prompts go to {describer_model or 'gpt-4.1-mini'}")
+        if spec.family == "openai":
+            sent.append(f"prompts go to {spec.source}")
+        message(f"semenc: using the OpenAI API: {' and '.join(sent)}; the image is sent to OpenAI"
+                if describer == "openai" else f"semenc: using the OpenAI API: {' and '.join(sent)}", quiet=False)
     if not spec.deterministic:
         message(f"semenc: {spec.name} takes no seed: files carry none, and each decode is a new picture", quiet=quiet)
 
     traces = []
     show = progress_enabled(quiet)
+    state = {"spec": spec, "gen": gen, "fallback_used": False}
+
+    def substitute():
+        """The reference preset's answer to an endpoint that no longer serves DALL-E 3."""
+        state["fallback_used"] = True
+        message(f"semenc: {state['spec'].source} is not served by this endpoint; the reference preset falls back "
+                f"to {REFERENCE_SUBSTITUTE} (quality high)", quiet=False)
+        state["spec"] = decoder_by_name(REFERENCE_SUBSTITUTE)
+        state["gen"] = load_generator(state["spec"], device=device, model_dir=model_dir)
+        return state["gen"]
+
     for path, out, img in zip(images, outputs, loaded):
         cap = caption if caption is not None else captions.get(os.path.basename(path), captions.get(path))
         config.caption = cap
+        config.decoder = state["spec"].name
+        can_fall_back = preset == "reference" and state["spec"].name == "dalle3" and not state["fallback_used"]
         start = time.perf_counter()
-        bar = click.progressbar(length=config.n, label=os.path.basename(path), file=None) if show else None
+        bar = click.progressbar(length=config.n, label=os.path.basename(path), file=sys.stderr) if show else None
         try:
             if bar is not None:
                 bar.__enter__()
             progress = (lambda t, n: bar.update(1)) if bar is not None else None
-            try:
-                result = encode_image(img, config=config, critic=crit, generator=gen, describer=desc, progress=progress)
-            except ModelUnavailableError as exc:
-                if preset != "reference" or spec.name != "dalle3":
-                    raise
-                message(f"semenc: {exc}; the reference preset falls back to {REFERENCE_SUBSTITUTE}", quiet=False)
-                config.decoder = REFERENCE_SUBSTITUTE
-                spec = decoder_by_name(REFERENCE_SUBSTITUTE)
-                gen = load_generator(spec, device=device, model_dir=model_dir)
-                result = encode_image(img, config=config, critic=crit, generator=gen, describer=desc, progress=progress)
+            result = encode_image(img, config=config, critic=crit, generator=state["gen"], describer=desc,
+                                  progress=progress, fallback=substitute if can_fall_back else None)
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
@@ -113,13 +125,13 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
         result.trace["input"] = path
         result.trace["output"] = out
         traces.append(result.trace)
+        if trace_path:  # rewritten after every image: a later failure keeps the finished images' traces
+            doc = {"semcodec_trace": 1, "images": traces}
+            atomic_write(trace_path, json.dumps(doc, indent=1, ensure_ascii=False, default=str).encode("utf-8"))
         seed = "no seed" if result.sem.seed is None else f"seed {result.sem.seed}"
         message(
             f"semenc: {path} -> {out}: {result.file_bytes} bytes, {result.bpp:.5f} bpp, "
             f"CLIPSim {result.best_clipsim:.4f}, {seed}, {time.perf_counter() - start:.1f} s",
             quiet=quiet,
         )
-    if trace_path:
-        doc = {"semcodec_trace": 1, "images": traces}
-        atomic_write(trace_path, json.dumps(doc, indent=1, ensure_ascii=False, default=str).encode("utf-8"))
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..container import SemFile
-from ..errors import EXIT_INVALID_INPUT, InputError, PromptError, SemError
+from ..errors import BudgetError, InputError, PromptError
 from ..io import atomic_write, read_bounded
 from ..prompt import Prompt
 from ..registry import DEFAULT_DECODER, DEFAULT_PROMPT_CODEC, decoder_by_name, decoder_names, prompt_codec_names
@@ -54,11 +54,29 @@ def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, 
         message(f"semenc: {decoder} takes no seed: the file carries none", quiet=quiet)
     elif seed is None:
         seed = 0
+    _check_token_limit(prompt, spec, prompt_path, quiet)
     width, height = size
     sem = SemFile.create(prompt, decoder=decoder, prompt_codec=prompt_codec, seed=seed, width=width, height=height)
     data = sem.to_bytes()
     atomic_write(output, data)
     message(f"semenc: {output}: {len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}", quiet=quiet)
+
+
+def _check_token_limit(prompt: Prompt, spec, prompt_path: str, quiet: bool) -> None:
+    """Refuse a prompt the decoder's text encoder would have to truncate (no model needed:
+    the SD family's tokenizer is CLIP's BPE, which open_clip ships)."""
+    if spec.token_limit is None:
+        return
+    from ..tokens import clip_token_count
+
+    tokens = clip_token_count(prompt.text())
+    if tokens is None:
+        message(f"semenc: cannot check {spec.name}'s {spec.token_limit}-token limit without the 'local' extra "
+                "(pip install 'semcodec[local]'); semdec will refuse a longer prompt", quiet=quiet)
+        return
+    if tokens > spec.token_limit:
+        raise BudgetError(f"{prompt_path}: the prompt is {tokens} tokens, {spec.name} reads at most "
+                          f"{spec.token_limit}; shorten it (semdec would refuse it rather than truncate)")
 
 
 def _load_captions(path: str | None) -> dict[str, str]:
@@ -67,8 +85,8 @@ def _load_captions(path: str | None) -> dict[str, str]:
     raw = read_bounded(path, 16 * 1024 * 1024, what="captions JSON file")
     try:
         data = json.loads(raw)
-    except ValueError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{path}: not valid JSON ({str(exc) or 'nested too deeply'})") from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise InputError(f"{path}: captions must be a JSON object mapping file names to caption strings")
     return data
@@ -83,7 +101,6 @@ def _outputs(images: tuple[str, ...], output: str | None, outdir: str | None) ->
         raise CliError("several images need -d OUTDIR (one .sem file each)", 2)
     if not outdir:
         raise CliError("missing -o OUT (one image) or -d OUTDIR", 2)
-    os.makedirs(outdir, exist_ok=True)
     names = [Path(p).stem + ".sem" for p in images]
     if len(set(names)) != len(names):
         raise CliError("two input images share a file name stem; their outputs would collide", 2)
@@ -100,11 +117,13 @@ def _outputs(images: tuple[str, ...], output: str | None, outdir: str | None) ->
 @click.option("--decoder", type=click.Choice(decoder_names()), default=None, help=f"Decoder (default {DEFAULT_DECODER}).")
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC, show_default=True)
 @click.option("-n", "--iterations", "n", type=click.IntRange(1, 64), default=None, help="Refinement rounds N (default 4).")
-@click.option("-m", "--candidates", "m", type=click.IntRange(1, 64), default=None, help="Prompts per round M (default 3).")
+@click.option("-m", "--candidates", "m", type=click.IntRange(1, 32), default=None, help="Prompts per round M (default 3).")
 @click.option("-k", "--renders", "k", type=click.IntRange(1, 64), default=None, help="Renders (seeds) per round K (default 4).")
 @click.option("--budget", type=click.IntRange(16, 4096), default=None, help="Whole-file byte budget (default 160).")
+@click.option("--patience", type=click.IntRange(1, 64), default=None, metavar="R",
+              help="Stop early when the best has not improved for R rounds (default: run all N).")
 @click.option("--no-budget", is_flag=True, help="No whole-file budget (the --max-text-bytes cap and token limit still apply).")
-@click.option("--max-text-bytes", type=click.IntRange(1, 1024), default=None, help="Cap on the canonical prompt text, in UTF-8 bytes.")
+@click.option("--max-text-bytes", type=click.IntRange(8, 1024), default=None, help="Cap on the canonical prompt text, in UTF-8 bytes.")
 @click.option("--describer", default=None, help="Describer/refiner backend: 'openai' or a local VLM name (default openai).")
 @click.option("--describer-model", default=None, help="Model for an API describer (default gpt-4.1-mini).")
 @click.option("--critic", default="ViT-B-32", show_default=True, help="CLIP critic registry name.")
@@ -121,7 +140,7 @@ def _outputs(images: tuple[str, ...], output: str | None, outdir: str | None) ->
 @quiet_option
 @version_option("semenc")
 @sem_errors
-def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, n, m, k, budget, no_budget,
+def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, n, m, k, budget, patience, no_budget,
            max_text_bytes, describer, describer_model, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
            max_cost, device, model_dir, quiet):
     """Encode images into .sem files by CLIP-guided prompt refinement.
@@ -136,6 +155,13 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
     if prompt_path is not None:
         if images:
             raise CliError("--prompt encodes a given prompt; do not pass images as well", 2)
+        image_only = {"-n": n, "-m": m, "-k": k, "--budget": budget, "--patience": patience, "--no-budget": no_budget or None,
+                      "--max-text-bytes": max_text_bytes, "--describer": describer, "--describer-model": describer_model,
+                      "--caption": caption, "--captions": captions_path, "--preset": preset, "--trace": trace_path,
+                      "--preview": preview_path, "--dry-run": dry_run or None, "--max-cost": max_cost, "-d": outdir}
+        given = [flag for flag, v in image_only.items() if v is not None]
+        if given:
+            raise CliError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to encoding images, not to --prompt", 2)
         if not output:
             raise CliError("--prompt needs -o OUT", 2)
         _encode_prompt_file(prompt_path, output, seed, parse_size(size), decoder or DEFAULT_DECODER, prompt_codec, quiet)
@@ -163,7 +189,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
     config = EncoderConfig(
         n=settings["n"], m=settings["m"], k=settings["k"], budget_bytes=settings["budget"],
         max_text_bytes=settings["max_text_bytes"], decoder=settings["decoder"], prompt_codec=prompt_codec,
-        max_cost_usd=max_cost,
+        max_cost_usd=max_cost, patience=patience,
     )
     try:
         config.validate()
