@@ -284,6 +284,8 @@ def test_with_tiny_models_through_the_real_loaders(small_ds, tmp_path, tiny_mode
         assert all(v is not None and -1.0 <= v <= 1.0 for v in res["clipsim"] + res["clipsim_judge"])
     sem = load(out, "sem")
     assert "sd-turbo" in sem["description"] and "ViT-L-14" in sem["description"]
+    # a seeded decoder: the receiver's fresh decode is exactly the encoder's chosen picture
+    assert sem["results"]["clipsim"] == pytest.approx(sem["results"]["clipsim_encoder"], abs=1e-5)
     files = sorted((out / "sem").glob("*.sem"))
     assert len(files) == 2 and all(decode(f.read_bytes()).decoder.name == "sd-turbo" for f in files)
     check_png(out / "iterations.png")

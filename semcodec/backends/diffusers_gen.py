@@ -198,6 +198,9 @@ def load_generator(
     except (OSError, ValueError, RuntimeError, KeyError, AttributeError, TypeError) as exc:
         raise BackendError(f"cannot load {spec.name} from {folder}: {str(exc).splitlines()[0]}") from None
     pipe.set_progress_bar_config(disable=True)
-    width = int(marker.get("width", spec.width))
-    height = int(marker.get("height", spec.height))
+    # Only a test model built by semcodec.testing.tiny may change the native size:
+    # for a real model the registry's size is part of the decoder ID's meaning.
+    tiny = marker.get("tiny") is True
+    width = int(marker.get("width", spec.width)) if tiny else spec.width
+    height = int(marker.get("height", spec.height)) if tiny else spec.height
     return DiffusersGenerator(spec, pipe, device=dev, width=width, height=height, folder=folder)

@@ -35,7 +35,7 @@ from .._version import __version__
 from ..errors import MissingError, SemError
 from ..io import atomic_write
 from ..cli.common import device_option, model_dir_option, progress_enabled, quiet_option, run_main, sem_errors
-from ..registry import (DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, decoder_names,
+from ..registry import (DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, decoder_by_name, decoder_names,
                         prompt_codec_names)
 from .codecs import CODECS, Codec, SemCodec, default_codec_names, parse_codec_names
 from .dataset import DatasetImage, load_dataset
@@ -428,11 +428,23 @@ def default_judge() -> str:
     return "judge"
 
 
-def model_identity(name: str, model_dir: str | None) -> str:
-    """name@revision|weights-folder: what the cache keys and descriptions carry."""
-    spec = _critic_spec(name)
+def model_identity(name: str, model_dir: str | None, spec=None) -> str:
+    """name@revision|weights-folder: what the cache keys and descriptions carry.
+
+    The folder part includes the weights files' sizes and modification times, so
+    weights replaced in place are measured afresh rather than read from the cache."""
+    spec = spec if spec is not None else _critic_spec(name)
     rev = getattr(spec, "revision", None) if spec is not None else None
-    where = str(Path(model_dir, name).resolve()) if model_dir else "hub"
+    source = str(getattr(spec, "source", "") or "")
+    if model_dir and Path(model_dir, name).is_dir():
+        folder = Path(model_dir, name).resolve()
+        stamp = sorted((str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime))
+                       for p in folder.rglob("*") if p.is_file())
+        where = f"{folder}#{hashlib.sha256(repr(stamp).encode()).hexdigest()[:12]}"
+    elif source.startswith("package:"):
+        where = "package"
+    else:
+        where = "hub"
     return f"{name}@{rev or 'unpinned'}|{where}"
 
 
@@ -488,7 +500,8 @@ def build_sem_codec(*, critic: Any, critic_name: str, budgets: Sequence[int], de
         desc = load_describer(describer, model=describer_model, device=device, model_dir=model_dir)
     except ModuleNotFoundError as exc:
         raise _missing_module(exc) from None
-    identity = {"critic_id": model_identity(critic_name, model_dir), "describer_name": describer}
+    identity = {"critic_id": model_identity(critic_name, model_dir), "describer_name": describer,
+                "decoder_id": model_identity(decoder, model_dir, decoder_by_name(decoder))}
     if describer_model:
         identity["describer_model"] = describer_model
     return SemCodec(critic=critic, generator=generator, describer=desc, points=budgets, n=n, m=m, k=k,
