@@ -6,12 +6,12 @@ Layout (all multi-byte integers are unsigned LEB128 varints unless stated)::
     version    1 byte   1
     flags      1 byte   bit 0 = seed present; bits 1-3 critical (must be 0);
                         bits 4-7 ancillary (written 0, ignored)
-    decoder    varint   decoder ID      (1..2**14-1)
-    codec      varint   prompt-codec ID (1..2**14-1)
+    decoder    varint   decoder ID      (1..2**14-1; 0 is reserved, invalid)
+    codec      varint   prompt-codec ID (1..2**14-1; 0 is reserved, invalid)
     seed       varint   only if flags bit 0; 0..2**32-1
     width      varint   1..MAX_DIMENSION
     height     varint   1..MAX_DIMENSION
-    payload    bytes    the prompt codec's bytes, everything up to the CRC
+    payload    bytes    the prompt codec's bytes (at least 1), everything up to the CRC
     crc32      4 bytes  CRC-32 (ISO-HDLC, as zlib.crc32) of all preceding bytes, little-endian
 
 The payload has no length field: it runs to the CRC, and every prompt codec is
@@ -46,8 +46,10 @@ MAX_DIMENSION = 8192  # width and height, each
 MAX_SEED = 2**32 - 1
 MAX_ID = 2**14 - 1  # two varint bytes
 MAX_FILE_BYTES = 4096  # a decoder reads at most this many bytes
-MIN_FILE_BYTES = len(MAGIC) + 1 + 1 + 1 + 1 + 1 + 1 + 4  # header with seed absent, empty payload, CRC
 CRC_BYTES = 4
+# magic, version, flags, 1-byte decoder and codec IDs, no seed, 1-byte width and
+# height (9 header bytes), at least 1 payload byte, CRC: 14 bytes.
+MIN_FILE_BYTES = len(MAGIC) + 1 + 1 + 1 + 1 + 1 + 1 + 1 + CRC_BYTES
 
 
 def accept(prefix: bytes) -> bool:
@@ -148,9 +150,10 @@ def decode(data: bytes) -> SemFile:
 
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("decode() takes bytes")
-    data = bytes(data)
-    if len(data) > MAX_FILE_BYTES:
+    size = data.nbytes if isinstance(data, memoryview) else len(data)
+    if size > MAX_FILE_BYTES:  # checked before copying: a huge buffer is never duplicated
         raise FormatError(f"file is larger than {MAX_FILE_BYTES} bytes")
+    data = bytes(data)
     if not data:
         raise FormatError("empty file, not a .sem file")
     if not accept(data):
@@ -160,6 +163,8 @@ def decode(data: bytes) -> SemFile:
     if len(data) < len(MAGIC) + 1:
         raise FormatError("truncated before the version byte")
     version = data[3]
+    if version == 0:
+        raise FormatError("invalid format version 0")
     if version != VERSION:
         raise UnsupportedError(f"format version {version}: the file needs a newer semcodec (this one reads version {VERSION})")
     if len(data) < MIN_FILE_BYTES:

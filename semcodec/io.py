@@ -20,6 +20,8 @@ def read_bounded(path: str | os.PathLike, limit: int, *, what: str = "file") -> 
     name = str(path)
     try:
         if name == "-":
+            if sys.stdin is None:  # the process was started with fd 0 closed
+                raise InputError("-: standard input is closed")
             data = sys.stdin.buffer.read(limit + 1)
         else:
             p = Path(name)
@@ -46,20 +48,49 @@ def _umask() -> int:
     return mask
 
 
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _remove(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:  # best effort: the error that brought us here is the one to report
+        pass
+
+
+def _fsync_path(tmp: str) -> None:
+    fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None] | bytes) -> None:
     """Write ``path`` all at once: to a temp file in the same folder, then rename.
 
     ``write`` is either the bytes to write or a callable given the temp path
-    (for writers such as ``PIL.Image.save`` that want a filename).  On any
-    failure the temp file is removed and the destination is left untouched.
-    ``-`` writes bytes to standard output.
+    (for writers such as ``PIL.Image.save`` that want a filename).  The temp
+    file is flushed and fsynced before the rename, and its mode follows the
+    umask.  On any failure the temp file is removed and the destination is
+    left untouched; an ``OSError`` becomes a :class:`SemError` (exit 1) whose
+    one line names ``path``.  ``-`` writes bytes to standard output.
     """
     name = str(path)
     if name == "-":
         if not isinstance(write, (bytes, bytearray)):
             raise SemError("this output cannot be written to standard output")
-        sys.stdout.buffer.write(write)
-        sys.stdout.buffer.flush()
+        if sys.stdout is None:
+            raise SemError("-: standard output is closed")
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(write)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise  # the command edge treats a closed pipe as a quiet exit
+        except OSError as exc:
+            raise SemError(f"-: cannot write to standard output: {_reason(exc)}") from None
         return
     dest = Path(name)
     folder = dest.parent if str(dest.parent) else Path(".")
@@ -67,19 +98,25 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None] | bytes) 
         raise InputError(f"{name}: the folder {folder} does not exist")
     if dest.is_dir():
         raise InputError(f"{name}: is a directory")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix, dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix, dir=folder)
+    except OSError as exc:
+        raise SemError(f"{name}: cannot write: {_reason(exc)}") from None
     try:
         if isinstance(write, (bytes, bytearray)):
             with os.fdopen(fd, "wb") as fh:
                 fh.write(write)
+                fh.flush()
+                os.fsync(fh.fileno())
         else:
             os.close(fd)
             write(tmp)
+            _fsync_path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, dest)
+    except OSError as exc:
+        _remove(tmp)
+        raise SemError(f"{name}: cannot write: {_reason(exc)}") from None
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _remove(tmp)
         raise

@@ -123,6 +123,8 @@ class Prompt:
             data = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
             raise PromptError(f"not valid JSON: {exc}") from None
+        except RecursionError:
+            raise PromptError("not valid JSON: nested too deeply") from None
         return cls.from_dict(data)
 
     def replace(self, **changes: Any) -> "Prompt":

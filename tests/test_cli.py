@@ -1,6 +1,8 @@
 """The CLI contract of semenc --prompt, seminfo and the common error behaviour."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -128,10 +130,12 @@ def test_usage_errors_exit_2(tmp_path, prompt_file, capsys):
     assert seminfo.main([]) == 2
 
 
-@pytest.mark.parametrize("module", [semenc, semdec, seminfo, sembench])
-def test_version_and_help(module, capsys):
+@pytest.mark.parametrize("module, prog", [(semenc, "semenc"), (semdec, "semdec"), (seminfo, "seminfo"), (sembench, "sembench")])
+def test_version_and_help(module, prog, capsys):
+    from semcodec import __version__
+
     assert module.main(["--version"]) == 0
-    assert "0." in capsys.readouterr().out
+    assert capsys.readouterr().out == f"{prog} (semcodec) {__version__}\n"
     assert module.main(["--help"]) == 0
     assert "Usage" in capsys.readouterr().out
 
@@ -144,3 +148,146 @@ def test_light_imports():
     assert r.stdout.strip() == "[]"
     r = subprocess.run([sys.executable, "-m", "semcodec.cli.semdec", "--help"], capture_output=True, text=True)
     assert r.returncode == 0
+
+
+def _run(module, *args, **kw):
+    env = {**os.environ, **kw.pop("env", {})}
+    return subprocess.run([sys.executable, "-m", f"semcodec.cli.{module}", *args], capture_output=True, env=env, **kw)
+
+
+def _one_line_error(stderr: bytes, prog: str) -> str:
+    text = stderr.decode("utf-8", "replace")
+    assert text.count("\n") == 1 and text.startswith(f"{prog}: error: "), text
+    assert "Traceback" not in text
+    return text
+
+
+def test_lm_ac_v1_prompt_round_trips_exactly(tmp_path, prompt_file, capsys):
+    out = tmp_path / "lm.sem"
+    assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--seed", "5", "--size", "640x480",
+                        "--prompt-codec", "lm-ac-v1"]) == 0
+    capsys.readouterr()
+    size = out.stat().st_size
+    assert info_json(capsys, out) == {
+        "format_version": 1, "decoder": {"id": 1, "name": "sd-turbo"},
+        "prompt_codec": {"id": 2, "name": "lm-ac-v1"}, "seed": 5, "width": 640, "height": 480,
+        "prompt": PROMPT, "file_bytes": size, "bpp": 8 * size / (640 * 480),
+    }
+
+
+def test_bad_file_on_stdin_exit_3_one_line():
+    r = _run("seminfo", "-", input=b"SEM\x01" + b"\x00" * 20)
+    assert r.returncode == 3 and r.stdout == b""
+    assert "-: CRC mismatch" in _one_line_error(r.stderr, "seminfo")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="closing fd 0 before exec is POSIX")
+def test_closed_stdin_exit_3_one_line():
+    r = subprocess.run([sys.executable, "-m", "semcodec.cli.seminfo", "-"], capture_output=False,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(0))
+    assert r.returncode == 3
+    assert _one_line_error(r.stderr, "seminfo").endswith("-: standard input is closed\n")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+@pytest.mark.parametrize("target", ["/proc/x.sem", "/proc/self/x.sem"])
+def test_write_failure_exit_1_one_line(prompt_file, target):
+    r = _run("semenc", "--prompt", str(prompt_file), "-o", target)
+    assert r.returncode == 1
+    assert f"{target}: cannot write: " in _one_line_error(r.stderr, "semenc")
+    assert not os.path.exists(target)
+
+
+def test_write_failure_in_process_exit_1(tmp_path, prompt_file, capsys, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    out = tmp_path / "x.sem"
+    assert semenc.main(["--prompt", str(prompt_file), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"semenc: error: {out}: cannot write: No space left on device\n"
+    assert not out.exists()
+
+
+def test_deeply_nested_prompt_json_is_a_prompt_error(tmp_path, capsys):
+    from semcodec.errors import PromptError
+    from semcodec.prompt import Prompt
+
+    with pytest.raises(PromptError, match="nested too deeply"):
+        Prompt.from_json("[" * 60000)
+    src = tmp_path / "d.json"
+    src.write_text("[" * 60000)
+    out = tmp_path / "o.sem"
+    assert semenc.main(["--prompt", str(src), "-o", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "d.json" in err and "nested too deeply" in err
+    assert not out.exists()
+
+
+UNICODE_PROMPT = {"scene": "Straße in Köln bei Nacht 🌃", "objects": ["雨の歩道"], "lighting": "néon", "style": None}
+
+
+@pytest.fixture
+def unicode_sem(tmp_path):
+    from semcodec.container import SemFile
+    from semcodec.prompt import Prompt
+
+    path = tmp_path / "u.sem"
+    path.write_bytes(SemFile.create(Prompt.from_dict(UNICODE_PROMPT)).to_bytes())
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_seminfo_json_on_a_non_utf8_stdout(unicode_sem, encoding):
+    r = _run("seminfo", "--json", str(unicode_sem), env={"PYTHONIOENCODING": encoding})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count(b"\n") == 1
+    info = json.loads(r.stdout.decode("utf-8"))  # JSON is UTF-8, whatever the locale
+    assert info["prompt"] == UNICODE_PROMPT
+    assert "Straße in Köln bei Nacht 🌃".encode("utf-8") in r.stdout  # ensure_ascii=False kept
+
+
+def test_seminfo_human_output_on_a_non_utf8_stdout(unicode_sem, tmp_path):
+    r = _run("seminfo", str(unicode_sem), str(unicode_sem), env={"PYTHONIOENCODING": "latin-1"})
+    assert r.returncode == 0, r.stderr
+    text = r.stdout.decode("utf-8")
+    assert text.count("scene         Straße in Köln bei Nacht 🌃\n") == 2
+    assert "雨の歩道" in text and text.startswith(f"{unicode_sem}: .sem v1")
+
+
+def test_semdec_bad_input_creates_no_output_folder(tmp_path, capsys):
+    bad = tmp_path / "bad.sem"
+    bad.write_bytes(b"not a sem file")
+    newdir = tmp_path / "newdir"
+    assert semdec.main([str(bad), "-d", str(newdir)]) == 3
+    assert "bad.sem" in capsys.readouterr().err
+    assert not newdir.exists()
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("512x512", (512, 512)), ("768X512", (768, 512)), ("1x8192", (1, 8192)),
+    ("５１２x512", None), ("512x5_12", None), ("５１２x5_12", None), ("0512x512", None), ("0x5", None),
+    (" 512x512", None), ("512x512 ", None), ("+512x512", None), ("512x512x1", None), ("512×512", None),
+    ("8193x1", None), ("99999999999999x1", None), ("", None),
+])
+def test_parse_size_is_strict_ascii(value, expected):
+    import click
+
+    from semcodec.cli.common import parse_size
+
+    if expected is None:
+        with pytest.raises(click.BadParameter):
+            parse_size(value)
+    else:
+        assert parse_size(value) == expected
+
+
+def test_semdec_output_folder_that_cannot_be_made_exit_1(tmp_path, unicode_sem, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")
+    assert semdec.main([str(unicode_sem), "-d", str(blocker / "sub")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot create the output folder" in err and "Traceback" not in err

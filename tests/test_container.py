@@ -5,11 +5,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from semcodec import varint
-from semcodec.container import MAX_FILE_BYTES, SemFile, decode, overhead_bytes
+from semcodec.container import MAX_FILE_BYTES, MIN_FILE_BYTES, SemFile, decode, overhead_bytes
 from semcodec.errors import FormatError, UnsupportedError
 from semcodec.prompt import Prompt
 
-from semcodec.testing.craft import file_with_items, header, with_crc, zstd_payload
+from semcodec.testing.craft import file_with_items, header, small_window_frame, with_crc, zstd_payload
 
 PROMPT = Prompt(
     "a cluttered home office with a wooden desk by a window",
@@ -103,6 +103,11 @@ def test_bad_magic_and_version():
         decode(b"PNG" + make()[3:])
     with pytest.raises(UnsupportedError, match="newer semcodec"):
         decode(with_crc(header(version=2) + b"\x00"))
+    with pytest.raises(UnsupportedError, match="format version 255: the file needs a newer semcodec"):
+        decode(with_crc(header(version=255) + b"\x00"))
+    with pytest.raises(FormatError) as info:  # 0 is no version at all, not a future one
+        decode(with_crc(header(version=0) + make()[12:-4]))
+    assert type(info.value) is FormatError and str(info.value) == "invalid format version 0"
     with pytest.raises(FormatError, match="truncated"):
         decode(b"SE")
     with pytest.raises(FormatError, match="empty file"):
@@ -123,8 +128,47 @@ def test_unknown_ids_need_a_newer_semcodec():
         decode(file_with_items(items, decoder=99))
     with pytest.raises(UnsupportedError, match="prompt codec ID 99"):
         decode(file_with_items(items, codec=99))
-    with pytest.raises(UnsupportedError, match="decoder ID 0"):
-        decode(file_with_items(items, decoder=0))
+
+
+@pytest.mark.parametrize("field, what", [("decoder", "decoder"), ("codec", "prompt codec")])
+def test_id_0_is_reserved_and_invalid_not_newer(field, what):
+    with pytest.raises(FormatError) as info:
+        decode(file_with_items(["s", [], ""], **{field: 0}))
+    assert type(info.value) is FormatError
+    assert str(info.value) == f"invalid {what} ID 0 (reserved)"
+
+
+def test_minimum_file_size_is_14_bytes():
+    assert MIN_FILE_BYTES == 14
+    smallest_header = header(flags=0, width=1, height=1)
+    assert len(smallest_header) == 9
+    with pytest.raises(FormatError, match="truncated: 13 bytes, a v1 file has at least 14"):
+        decode(with_crc(smallest_header))  # CRC-valid, but no payload byte
+    with pytest.raises(FormatError) as info:  # 14 bytes passes the length check; the 1-byte payload is refused
+        decode(with_crc(smallest_header + b"\x00"))
+    assert "at least" not in str(info.value) and "CRC" not in str(info.value)
+
+
+def test_decode_takes_bytes_like_and_checks_the_size_before_copying():
+    import array
+    import tracemalloc
+
+    data = make()
+    assert decode(bytearray(data)) == decode(memoryview(data)) == decode(data)
+    wide = memoryview(array.array("I", [0] * 1025))  # len() 1025, but 4100 bytes
+    with pytest.raises(FormatError, match="larger than 4096"):
+        decode(wide)
+    huge = bytearray(64 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        with pytest.raises(FormatError, match="larger than 4096"):
+            decode(memoryview(huge))
+        with pytest.raises(FormatError, match="larger than 4096"):
+            decode(huge)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024  # no copy of the 64 MiB buffer was made
 
 
 @pytest.mark.parametrize("w, h", [(0, 10), (10, 0), (8193, 10), (10, 8193), (16383, 16383)])
@@ -147,12 +191,36 @@ def test_overlong_varint_rejected():
         decode(with_crc(body + zstd_payload(msgpack.packb(["s", [], ""]))))
 
 
-def test_decompression_bomb_is_bounded():
-    bomb = zstd_payload(b"\x00" * 50_000_000, dictionary=False)
+def test_a_frame_with_a_window_above_128_kib_is_refused():
+    bomb = zstd_payload(b"\x00" * 50_000_000, dictionary=False)  # level 19: an 8 MiB window
     assert len(bomb) < 3000
-    data = with_crc(header() + bomb)
-    with pytest.raises(FormatError, match="corrupt prompt payload"):
-        decode(data)
+    with pytest.raises(FormatError, match="8388608-byte zstd window, the limit is 131072"):
+        decode(with_crc(header() + bomb))
+
+
+def test_a_small_window_bomb_is_stopped_by_the_output_cap():
+    import resource
+    import time
+
+    import zstandard as zstd
+
+    bomb = small_window_frame(b"\x00" * 10_000_000)
+    assert zstd.get_frame_parameters(bomb, format=zstd.FORMAT_ZSTD1_MAGICLESS).window_size <= 128 * 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    with pytest.raises(FormatError, match="decodes to more than 4096 bytes"):
+        decode(with_crc(header() + bomb))
+    assert time.perf_counter() - start < 0.5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss < 8 * 1024  # KiB: no 10 MB buffer
+
+
+@pytest.mark.parametrize("n, refused", [(4096, False), (4097, True)])
+def test_the_output_cap_is_exactly_4096_bytes(n, refused):
+    frame = small_window_frame(b"a" * n)
+    with pytest.raises(FormatError) as info:
+        decode(with_crc(header() + frame))
+    # 4096 bytes of "a" pass the cap and then fail as MessagePack; 4097 fail on the cap.
+    assert ("decodes to more than 4096 bytes" in str(info.value)) is refused
 
 
 def test_bomb_with_declared_content_size_is_refused_before_allocating():
@@ -194,33 +262,76 @@ def test_invalid_utf8_and_trailing_msgpack():
         decode(with_crc(header() + zstd_payload(raw)))
 
 
+def test_deeply_nested_msgpack_is_refused_with_a_reason():
+    with pytest.raises(FormatError, match="malformed prompt msgpack: nested too deeply$"):
+        decode(with_crc(header() + zstd_payload(b"\x91" * 3000 + b"\xa0")))
+
+
 def test_oversize_input_refused():
     with pytest.raises(FormatError, match="larger than 4096"):
         decode(b"SEM\x01" + b"\x00" * MAX_FILE_BYTES)
 
 
 VALID = make(seed=9)
+VALID_LM = make(seed=9, prompt_codec="lm-ac-v1")
+BASES = (VALID, VALID_LM)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=300))
-def test_fuzz_random_bytes_only_format_errors(data):
-    for candidate in (data, b"SEM\x01" + data):
-        try:
-            decode(candidate)
-        except FormatError:
-            pass
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=6), st.booleans())
-def test_fuzz_mutations_of_a_valid_file(edits, fix_crc):
-    bad = bytearray(VALID)
-    for pos, value in edits:
-        bad[pos] = value
-    candidate = with_crc(bytes(bad[:-4])) if fix_crc else bytes(bad)
+def _only_format_errors_or_a_consistent_decode(candidate: bytes) -> None:
+    """The contract under fuzzing: FormatError, or a file that is valid through and through."""
     try:
         sem = decode(candidate)
     except FormatError:
         return
-    assert isinstance(sem.prompt, Prompt)  # a CRC-valid mutation may decode, but only to a valid file
+    sem.prompt.validate()
+    again = sem.to_bytes()  # codec 1 may re-encode to other bytes; the meaning must survive
+    assert decode(again) == sem
+    if sem.prompt_codec.id == 2 and not candidate[4] & 0xF0:
+        assert again == candidate  # lm-ac-v1 payloads are canonical: only one encoding decodes
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_fuzz_random_bytes_only_format_errors(data):
+    for candidate in (data, b"SEM\x01" + data):
+        _only_format_errors_or_a_consistent_decode(candidate)
+
+
+_EDIT = st.one_of(
+    st.tuples(st.just("set"), st.integers(0, 10**6), st.integers(0, 255)),
+    st.tuples(st.just("insert"), st.integers(0, 10**6), st.binary(min_size=1, max_size=4)),
+    st.tuples(st.just("delete"), st.integers(0, 10**6), st.integers(1, 4)),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(BASES), st.lists(_EDIT, min_size=1, max_size=6), st.booleans())
+def test_fuzz_mutations_of_a_valid_file(base, edits, fix_crc):
+    bad = bytearray(base)
+    for op, pos, arg in edits:
+        pos %= len(bad) + 1
+        if op == "set" and pos < len(bad):
+            bad[pos] = arg
+        elif op == "insert":
+            bad[pos:pos] = arg
+        elif op == "delete":
+            del bad[pos:pos + arg]
+    candidate = with_crc(bytes(bad[:-4])) if fix_crc and len(bad) >= 4 else bytes(bad)
+    _only_format_errors_or_a_consistent_decode(candidate)
+
+
+_PREFIXES = (
+    b"SEM\x01",  # random flags, IDs, varints, payload
+    header(),  # random zstd-dict-v1 payload
+    header(codec=2),  # random lm-ac-v1 payload
+    header(flags=0, decoder=7, codec=2, width=1024, height=1024),
+    VALID[:12] + VALID[12:-4][:8],  # a valid zstd frame start, random rest
+    VALID_LM[:12] + VALID_LM[12:-4][:6],  # a valid lm-ac-v1 start, random rest
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_PREFIXES), st.binary(max_size=200))
+def test_fuzz_crc_valid_random_bodies(prefix, body):
+    """Random bodies with a correct CRC reach the field, varint and codec code behind the CRC check."""
+    _only_format_errors_or_a_consistent_decode(with_crc(prefix + body))

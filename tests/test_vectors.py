@@ -59,3 +59,33 @@ def test_published_ids_never_change():
         assert decoder_by_id(ident).name == name
     assert prompt_codec_by_id(1).name == "zstd-dict-v1"
     assert prompt_codec_by_id(2).name == "lm-ac-v1"
+
+
+def test_spec_section_9_lists_every_vector_and_only_real_ones():
+    import fnmatch
+
+    spec = (ROOT / "spec" / "sem-v1.md").read_text(encoding="utf-8")
+    section = spec[spec.index("## 9. "):spec.index("## 10. ")]
+    named = re.findall(r"`((?:in)?valid/[^`]+\.sem)`", section)
+    vectors = set(INDEX["valid"]) | set(INDEX["invalid"])
+    for name in named:
+        hits = fnmatch.filter(vectors, name)
+        assert hits, f"spec section 9 names {name}, which is not a vector"
+    for rel in vectors:
+        assert any(fnmatch.fnmatch(rel, name) for name in named), f"{rel} is missing from spec section 9"
+    on_disk = {f"{p.parent.name}/{p.name}" for p in VECTORS.glob("*/*.sem")}
+    assert on_disk == vectors  # no stale vector files outside the index
+
+
+def test_output_cap_vectors_fail_on_the_cap_not_the_window():
+    import zstandard as zstd
+
+    from semcodec.promptcodec.zstd_dict import MAX_WINDOW
+
+    for rel in ("invalid/zstd-bomb.sem", "invalid/zstd-4097-bytes.sem"):
+        payload = (VECTORS / rel).read_bytes()[12:-4]  # default 12-byte header: seed 0, 512x512
+        window = zstd.get_frame_parameters(payload, format=zstd.FORMAT_ZSTD1_MAGICLESS).window_size
+        assert window <= MAX_WINDOW, rel
+        assert "more than 4096 bytes" in INDEX["invalid"][rel]["message"]
+    payload = (VECTORS / "invalid/zstd-window-too-large.sem").read_bytes()[12:-4]
+    assert zstd.get_frame_parameters(payload, format=zstd.FORMAT_ZSTD1_MAGICLESS).window_size > MAX_WINDOW

@@ -53,15 +53,27 @@ def test_shipped_dictionary_matches_the_pinned_sha256():
     assert int.from_bytes(data[4:8], "little") == 0x53454D31  # the fixed dictionary ID
 
 
-def test_a_damaged_dictionary_is_refused(monkeypatch):
-    monkeypatch.setattr(zstd_dict, "DICT_SHA256", "0" * 64)
+@pytest.mark.parametrize(
+    "attr, value, fragment",
+    [
+        ("DICT_SHA256", "0" * 64, "does not match the pinned SHA-256"),
+        ("DICT_FILE", "no-such-dictionary.bin", "is missing"),
+    ],
+)
+def test_a_damaged_or_missing_dictionary_is_a_damaged_installation(monkeypatch, attr, value, fragment):
+    from semcodec.errors import EXIT_MISSING, MissingError
+
+    monkeypatch.setattr(zstd_dict, attr, value)
     zstd_dict.dictionary_bytes.cache_clear()
     try:
-        with pytest.raises(RuntimeError, match="SHA-256"):
+        with pytest.raises(MissingError) as info:
             zstd_dict.dictionary_bytes()
     finally:
         monkeypatch.undo()
         zstd_dict.dictionary_bytes.cache_clear()
+    message = str(info.value)
+    assert fragment in message and message.endswith("the installation is damaged: reinstall semcodec")
+    assert "\n" not in message and info.value.exit_code == EXIT_MISSING == 4
     assert hashlib.sha256(zstd_dict.dictionary_bytes()).hexdigest() == zstd_dict.DICT_SHA256
 
 

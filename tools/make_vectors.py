@@ -10,6 +10,7 @@ regenerates them into a temp folder and checks they equal the committed ones.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from semcodec import varint
 from semcodec.container import MAX_FILE_BYTES, SemFile, decode
 from semcodec.errors import FormatError
 from semcodec.prompt import Prompt
-from semcodec.testing.craft import file_with_items, header, with_crc, zstd_payload
+from semcodec.testing.craft import file_with_items, header, small_window_frame, with_crc, zstd_payload
 
 TYPICAL = Prompt(
     "a cluttered home office with a wooden desk by a window",
@@ -43,28 +44,54 @@ def valid_files() -> dict[str, bytes]:
         "limits": SemFile.create(Prompt("a red apple on a table", (), "", None), decoder="sdxl-turbo", seed=2**32 - 1,
                                  width=8192, height=8192).to_bytes(),
         "ancillary-flag": file_with_items(["a red apple", ["a knife"], "morning light"], flags=0x81, seed=1),
+        "lm-ac-v1": SemFile.create(TYPICAL, prompt_codec="lm-ac-v1", seed=3, width=768, height=512).to_bytes(),
     }
 
 
-def invalid_files(typical: bytes) -> dict[str, tuple[bytes, str]]:
+def invalid_files(valid: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
     """name -> (bytes, a fragment of the expected error message)."""
+    typical, minimal, lm = valid["typical"], valid["minimal"], valid["lm-ac-v1"]
     simple = ["a red apple", ["a knife"], "morning light"]
+    simple_payload = zstd_payload(msgpack.packb(simple))
     out: dict[str, tuple[bytes, str]] = {
         "bad-magic": (b"PNG" + typical[3:], "bad magic"),
+        "version-0": (with_crc(header(version=0) + typical[12:-4]), "invalid format version 0"),
         "version-2": (with_crc(header(version=2) + typical[12:-4]), "format version 2"),
+        "empty-payload": (with_crc(header(flags=0, width=1, height=1)), "at least 14"),
         "bit-flip": (typical[:20] + bytes([typical[20] ^ 0x04]) + typical[21:], "CRC mismatch"),
         "trailing-zero": (typical + b"\x00", "CRC mismatch"),
         "trailing-in-payload": (with_crc(typical), "corrupt prompt payload"),
         "critical-flag": (file_with_items(simple, flags=0x03), "unknown critical flag"),
+        "critical-flag-04": (file_with_items(simple, flags=0x05), "unknown critical flag bits 0x04"),
+        "critical-flag-08": (file_with_items(simple, flags=0x09), "unknown critical flag bits 0x08"),
         "decoder-99": (file_with_items(simple, decoder=99), "unknown decoder ID 99"),
         "codec-99": (file_with_items(simple, codec=99), "unknown prompt codec ID 99"),
+        "decoder-0": (file_with_items(simple, decoder=0), "invalid decoder ID 0 .reserved."),
+        "codec-0": (file_with_items(simple, codec=0), "invalid prompt codec ID 0 .reserved."),
         "overlong-varint": (
             with_crc(b"SEM\x01\x01\x81\x00\x01\x00" + varint.encode(64) * 2 + zstd_payload(msgpack.packb(simple))),
             "non-canonical varint",
         ),
+        "width-3-byte-varint": (
+            with_crc(b"SEM\x01\x00\x01\x01" + b"\x80\x80\x01" + varint.encode(512) + simple_payload),
+            "width field is longer than 2 bytes",
+        ),
+        "seed-4294967296": (file_with_items(simple, seed=2**32), "seed 4294967296 is outside"),
         "width-0": (file_with_items(simple, width=0), "width 0 is outside"),
         "width-8193": (file_with_items(simple, width=8193), "width 8193 is outside"),
-        "zstd-bomb": (with_crc(header() + zstd_payload(b"\x00" * 20_000_000, dictionary=False)), "corrupt prompt payload"),
+        "height-0": (file_with_items(simple, height=0), "height 0 is outside"),
+        "height-8193": (file_with_items(simple, height=8193), "height 8193 is outside"),
+        # Window within 128 KiB, 10 MB of zeros: only the 4096-byte output cap stops it.
+        "zstd-bomb": (with_crc(header() + small_window_frame(b"\x00" * 10_000_000)), "decodes to more than 4096 bytes"),
+        "zstd-4097-bytes": (with_crc(header() + small_window_frame(b"a" * 4097)), "decodes to more than 4096 bytes"),
+        "zstd-window-too-large": (
+            with_crc(header() + zstd_payload(b"\x00" * 20_000_000, dictionary=False)),
+            "zstd window, the limit is 131072",
+        ),
+        "zstd-second-frame": (with_crc(header() + simple_payload + simple_payload), "bytes after the zstd frame"),
+        "lm-ac-truncated-payload": (with_crc(lm[:-5]), "prompt payload is truncated"),
+        "lm-ac-truncated": (lm[:-1], "CRC mismatch"),
+        "msgpack-invalid-utf8": (with_crc(header() + zstd_payload(b"\x93\xa2\xff\xfe\x90\xa0")), "not valid UTF-8"),
         "msgpack-map": (file_with_items({"scene": "x"}), "malformed prompt msgpack"),
         "msgpack-short-array": (file_with_items(["s", []]), "array of 3 or 4"),
         "msgpack-int-scene": (file_with_items([7, [], ""]), "scene must be a msgpack str"),
@@ -77,6 +104,8 @@ def invalid_files(typical: bytes) -> dict[str, tuple[bytes, str]]:
     }
     for n in (1, 3, 4, 8, 12, len(typical) - 4, len(typical) - 1):
         out[f"truncated-{n}"] = (typical[:n], "truncated|CRC mismatch")
+    for n in range(len(minimal)):
+        out[f"truncated-minimal-{n}"] = (minimal[:n], "empty file|truncated|CRC mismatch")
     return out
 
 
@@ -91,12 +120,14 @@ def main(argv: list[str] | None = None) -> int:
         rel = f"valid/{name}.sem"
         (root / rel).write_bytes(data)
         index["valid"][rel] = decode(data).to_json(len(data))
-    for name, (data, fragment) in invalid_files(valid["typical"]).items():
+    for name, (data, fragment) in invalid_files(valid).items():
         rel = f"invalid/{name}.sem"
         (root / rel).write_bytes(data)
         try:
             decode(data)
         except FormatError as exc:
+            if not re.search(fragment, str(exc)):
+                raise SystemExit(f"{rel}: the error {str(exc)!r} does not match {fragment!r}") from None
             index["invalid"][rel] = {"error": type(exc).__name__, "message": str(exc), "expect": fragment}
         else:
             raise SystemExit(f"{rel} decoded, but it is meant to be invalid")

@@ -7,6 +7,7 @@ one line on stderr and the exit code the README documents; no traceback.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from typing import Callable
 
@@ -94,14 +95,20 @@ def run_main(command: click.Command, argv: list[str] | None, prog: str) -> int:
     return rv if isinstance(rv, int) else 0
 
 
+_SIZE_RE = re.compile(r"([1-9][0-9]*)[xX]([1-9][0-9]*)", re.ASCII)
+
+
 def parse_size(value: str) -> tuple[int, int]:
-    try:
-        w, h = value.lower().split("x")
-        width, height = int(w), int(h)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 512x512") from None
+    """``WIDTHxHEIGHT``: ASCII digits without sign, spaces, underscores or leading zeros."""
     from ..container import MAX_DIMENSION
 
+    m = _SIZE_RE.fullmatch(value)
+    if m is None:
+        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, e.g. 512x512")
+    w, h = m.groups()
+    if len(w) > 5 or len(h) > 5:  # far out of range; never hand int() a huge string
+        raise click.BadParameter(f"width and height must be 1..{MAX_DIMENSION}")
+    width, height = int(w), int(h)
     if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
         raise click.BadParameter(f"width and height must be 1..{MAX_DIMENSION}")
     return width, height

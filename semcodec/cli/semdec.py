@@ -55,15 +55,19 @@ def semdec(files, output, outdir, fmt, decoder, device, model_dir, quiet):
     if not output and not outdir:
         raise CliError("missing -o OUT or -d OUTDIR", 2)
     if outdir:
-        os.makedirs(outdir, exist_ok=True)
         outs = [os.path.join(outdir, f"{Path(f).stem}.{fmt.lstrip('.')}") for f in files]
     else:
         outs = [output]
     for out in outs:
         if Path(out).suffix.lower() not in IMAGE_EXTENSIONS:
             raise CliError(f"{out}: unknown image extension; use one of {', '.join(sorted(IMAGE_EXTENSIONS))}", 2)
-    # Parse every file first: a bad file fails before any model loads.
+    # Parse every file first: a bad file fails before any model loads or any folder is made.
     sems = [read(f)[0] for f in files]
+    if outdir:
+        try:
+            os.makedirs(outdir, exist_ok=True)
+        except OSError as exc:
+            raise CliError(f"{outdir}: cannot create the output folder: {exc.strerror or exc}") from None
     from ..backends import load_generator
     from ..decoder import decode_image
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
 from ..container import read
+from ..errors import SemError
 from .common import run_main, sem_errors, version_option
 
 
@@ -27,6 +29,26 @@ def _human(path: str, sem, size: int) -> str:
     return "\n".join(lines)
 
 
+def _emit(text: str) -> None:
+    """One record on stdout as UTF-8 bytes, whatever the text layer's encoding.
+
+    JSON is UTF-8 by definition and prompts may hold any character, so a
+    latin-1 or ASCII stdout must not turn a good file into an encoding error.
+    A file name from the command line keeps its original bytes (surrogateescape).
+    """
+    out = sys.stdout
+    if out is None:  # started with fd 1 closed
+        raise SemError("standard output is closed")
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:  # a text-only stream (no bytes layer): let it encode
+        out.write(text + "\n")
+        out.flush()
+        return
+    out.flush()  # anything already written through the text layer goes first
+    buffer.write((text + "\n").encode("utf-8", "surrogateescape"))
+    buffer.flush()
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("files", nargs=-1, required=True, metavar="FILE.sem...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file (spec section 5), one per line.")
@@ -40,9 +62,9 @@ def seminfo(files: tuple[str, ...], as_json: bool) -> None:
     for path in files:
         sem, size = read(path)
         if as_json:
-            click.echo(json.dumps(sem.to_json(size), ensure_ascii=False))
+            _emit(json.dumps(sem.to_json(size), ensure_ascii=False))
         else:
-            click.echo(_human(path, sem, size))
+            _emit(_human(path, sem, size))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,8 @@ def unpack(raw: bytes) -> Prompt:
         raise FormatError("trailing bytes after the prompt") from None
     except UnicodeDecodeError:
         raise FormatError("prompt string is not valid UTF-8") from None
+    except msgpack.exceptions.StackError:  # carries no message of its own
+        raise FormatError("malformed prompt msgpack: nested too deeply") from None
     except (ValueError, TypeError, msgpack.UnpackException, msgpack.exceptions.StackError) as exc:
         raise FormatError(f"malformed prompt msgpack: {exc}") from None
     if not isinstance(items, list) or len(items) not in (3, 4):

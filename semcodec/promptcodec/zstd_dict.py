@@ -11,7 +11,7 @@ import hashlib
 from functools import lru_cache
 from importlib import resources
 
-from ..errors import FormatError
+from ..errors import FormatError, MissingError
 from ..prompt import Prompt
 from . import MAX_RAW_BYTES
 from .packing import pack, unpack
@@ -24,9 +24,22 @@ MAX_WINDOW = 1 << 17
 
 @lru_cache(maxsize=1)
 def dictionary_bytes() -> bytes:
-    data = resources.files(__package__).joinpath("data", DICT_FILE).read_bytes()
-    if DICT_SHA256 is not None and hashlib.sha256(data).hexdigest() != DICT_SHA256:
-        raise RuntimeError(f"{DICT_FILE} does not match the pinned SHA-256; the installation is damaged")
+    """The shipped dictionary, checked against its pinned SHA-256.
+
+    A missing or altered file is a damaged installation, never a bad input:
+    :class:`MissingError` (exit 4), like the lm-ac-v1 model file.
+    """
+    try:
+        data = resources.files(__package__).joinpath("data", DICT_FILE).read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise MissingError(
+            f"the zstd-dict-v1 dictionary {DICT_FILE} is missing ({reason}): the installation is damaged: reinstall semcodec"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != DICT_SHA256:
+        raise MissingError(
+            f"{DICT_FILE} does not match the pinned SHA-256: the installation is damaged: reinstall semcodec"
+        )
     return data
 
 
@@ -60,7 +73,15 @@ def decode(payload: bytes) -> Prompt:
         params = zstd.get_frame_parameters(payload, format=zstd.FORMAT_ZSTD1_MAGICLESS)
         if params.content_size != zstd.CONTENTSIZE_UNKNOWN and params.content_size > MAX_RAW_BYTES:
             raise FormatError(f"prompt payload claims {params.content_size} bytes, the limit is {MAX_RAW_BYTES}")
-        # Bounded: refuses (without allocating more) any frame decoding to > MAX_RAW_BYTES.
+        if params.window_size > MAX_WINDOW:
+            raise FormatError(f"prompt payload needs a {params.window_size}-byte zstd window, the limit is {MAX_WINDOW}")
+        # Output cap: decompress at most MAX_RAW_BYTES + 1 bytes of the first frame,
+        # so a bomb costs a few KiB whatever it would expand to.
+        with dctx.stream_reader(payload, read_across_frames=False) as reader:
+            head = reader.read(MAX_RAW_BYTES + 1)
+        if len(head) > MAX_RAW_BYTES:
+            raise FormatError(f"prompt payload decodes to more than {MAX_RAW_BYTES} bytes")
+        # Bounded too: refuses (without allocating more) a frame decoding to > MAX_RAW_BYTES.
         raw = dctx.decompress(payload, max_output_size=MAX_RAW_BYTES, allow_extra_data=False)
         # The C backend does not enforce allow_extra_data, so find the frame's end
         # with a streaming pass (safe now: the output is known to be small).

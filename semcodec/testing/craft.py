@@ -34,6 +34,20 @@ def zstd_payload(raw: bytes, *, dictionary: bool = True) -> bytes:
     return zstd.ZstdCompressor(compression_params=params, **kw).compress(raw)
 
 
+def small_window_frame(raw: bytes, *, window_log: int = 17) -> bytes:
+    """A magic-less zstd frame (no dictionary, no content size) whose window fits the
+    decoder's 128 KiB limit, so only the decoded-output cap can refuse it."""
+    params = zstd.ZstdCompressionParameters(
+        window_log=window_log,
+        compression_level=19,
+        format=zstd.FORMAT_ZSTD1_MAGICLESS,
+        write_content_size=0,
+        write_checksum=0,
+        write_dict_id=0,
+    )
+    return zstd.ZstdCompressor(compression_params=params).compress(raw)
+
+
 def file_with_items(items, **hdr) -> bytes:
     """A CRC-valid file whose payload is msgpack(items) compressed as zstd-dict-v1."""
     return with_crc(header(**hdr) + zstd_payload(msgpack.packb(items, use_bin_type=True)))
