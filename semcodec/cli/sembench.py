@@ -12,10 +12,12 @@ from .common import run_main, version_option
 SUBCOMMANDS = {
     "rate": ("semcodec.bench.rate", "rate"),
     "rd": ("semcodec.bench.rd", "rd"),
+    "speed": ("semcodec.bench.speed", "speed"),
 }
 SHORT_HELP = {
     "rate": "Prompt bytes and bits per character on a prompt corpus.",
     "rd": "Rate-distortion benchmark on a folder of images.",
+    "speed": "Encode/decode wall-clock timings on local models.",
 }
 
 
@@ -37,7 +39,8 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @version_option("sembench")
 def sembench() -> None:
-    """Benchmarks: `rate` (prompt bytes on a prompt corpus), `rd` (rate-distortion on images)."""
+    """Benchmarks: `rate` (prompt bytes on a prompt corpus), `rd` (rate-distortion on images),
+    `speed` (encode/decode seconds)."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,145 @@
+"""sembench speed on the tiny models: every timed section is present, positive and consistent."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from semcodec.backends.base import DescribeRequest, Describer
+from semcodec.bench import speed
+from semcodec.budget import Budget
+from semcodec.registry import decoder_by_name, prompt_codec_by_name
+
+
+def test_speed_main_on_tiny_models(tiny_model_dir, tmp_path, capsys):
+    out = tmp_path / "speed.json"
+    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
+                     "--steps", "1,2", "--json", "--out", str(out), "-q"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    report = json.loads(captured.out)
+    assert json.loads(out.read_text()) == report
+    assert report["schema"] == speed.SCHEMA
+
+    env = report["environment"]
+    assert env["device"] == "cpu" and env["versions"]["torch"] and env["versions"]["diffusers"]
+    dec = report["models"]["decoder"]
+    assert dec["dtype"] == "float32" and dec["width"] == dec["height"] == 64  # tiny marker size
+    assert dec["weights"]["tiny"] is True and dec["params"]["unet"] > 0
+
+    assert report["load_s"]["critic"] > 0 and report["load_s"]["decoder"] > 0
+    assert report["warmup_s"]["first_render"] > 0 and report["warmup_s"]["first_critic_image_and_text"] > 0
+
+    enc = report["encode"]
+    assert len(enc["runs"]) == 1
+    med = enc["median_s"]
+    for key in ("score_text", "render", "score_image", "total", "critic_and_decoder"):
+        assert med[key] > 0, key
+    assert math.isclose(med["critic_and_decoder"], med["score_text"] + med["render"] + med["score_image"])
+    assert med["total"] >= med["critic_and_decoder"]
+    assert med["describe"] < 0.05  # the stand-in answers at once
+    assert "not measured" in enc["describer"]
+    assert enc["counts"] == {"renders": 1, "text_scorings": 1, "image_embeddings": 2}
+    assert 16 <= enc["file_bytes"] <= 160
+
+    assert report["decode"]["median_s"] > 0 and len(report["decode"]["runs_s"]) == 1
+
+    assert [r["steps"] for r in report["render"]] == [1, 2]
+    assert [r["registry"] for r in report["render"]] == [True, False]
+    for r in report["render"]:
+        comp = r["components_median_s"]
+        assert {"text_encoder", "unet", "vae_decoder", "other"} <= set(comp)
+        assert all(comp[key] > 0 for key in ("text_encoder", "unet", "vae_decoder"))
+        assert sum(v for key, v in comp.items() if key != "other") <= r["median_s"] + 1e-9
+        assert math.isclose(sum(comp.values()), r["median_s"], rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_speed_table_output(tiny_model_dir, capsys):
+    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "2", "-k", "1",
+                     "--steps", "1", "-q"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    table = captured.out
+    for label in ("load decoder", "encode: render (1 images)", "encode: score_text (2 texts)",
+                  "encode: critic + decoder", "decode (warm", "render alone, 1 step(s) (registry)", "  unet",
+                  "not measured: API"):
+        assert label in table, label
+    assert "torch " in table and "diffusers " in table
+
+
+def test_component_clock_counts_unet_steps(tiny_model_dir):
+    from semcodec.backends.diffusers_gen import load_generator
+
+    gen = load_generator(decoder_by_name("sd-turbo"), device="cpu", model_dir=tiny_model_dir)
+    with speed.steps_override(gen, 3), speed.component_clock(gen.pipe, "cpu") as clock:
+        gen.render("a red square", [0])
+    assert gen.steps == 1  # restored
+    assert clock.calls == {"text_encoder": 1, "unet": 3, "vae_decoder": 1}
+    # hooks removed: a second render leaves the finished clock alone
+    gen.render("a red square", [0])
+    assert clock.calls["unet"] == 3
+
+
+def test_fixed_describer_prompts_fit_the_default_budget():
+    describer = speed.FixedDescriber()
+    assert isinstance(describer, Describer)
+    budget = Budget(decoder=decoder_by_name("sd-turbo"), prompt_codec=prompt_codec_by_name("zstd-dict-v1"),
+                    width=512, height=512, seed=127, max_file_bytes=160, max_text_bytes=None, count_tokens=None)
+    request = DescribeRequest(image=speed.synthetic_image(16), m=3, max_text_bytes=300)
+    first = describer.describe(request)
+    assert len(first) == 3 and len(set(first)) == 3
+    refined = describer.refine(request, first[1])
+    assert refined[0] == first[1] and len(refined) == 3
+    assert all(budget.fits(p) for p in speed.STAND_IN_PROMPTS)
+    assert [c.kind for c in describer.calls] == ["describe", "refine"]
+
+
+def test_bad_arguments_fail_cleanly(tmp_path, capsys):
+    assert speed.main(["-n", "1"]) == 2  # neither --model-dir nor --build
+    assert "--model-dir" in capsys.readouterr().err
+    assert speed.main(["--model-dir", str(tmp_path), "--steps", "0"]) == 2
+    assert speed.main(["--model-dir", str(tmp_path), "--build", str(tmp_path / "other")]) == 2
+    capsys.readouterr()
+    # a model dir without the models: MissingError's exit code, one line
+    assert speed.main(["--model-dir", str(tmp_path / "empty"), "--device", "cpu", "-q"]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ViT-B-32" in err
+
+
+@pytest.mark.parametrize("size", [8, 64])
+def test_synthetic_image_is_deterministic(size):
+    a, b = speed.synthetic_image(size), speed.synthetic_image(size)
+    assert a.size == (size, size) and a.mode == "RGB" and a.tobytes() == b.tobytes()
+
+
+# -- semcodec.testing.real_arch: configuration only (building it takes ~6 GB, never in tests) --------
+
+
+def test_real_arch_configs_are_sd21():
+    from semcodec.testing import real_arch as ra
+
+    unet = ra.SD21_UNET
+    # SD 2.x: 64-channel heads, i.e. heads = channels / 64 per block
+    assert list(unet["attention_head_dim"]) == [c // 64 for c in unet["block_out_channels"]] == [5, 10, 20, 20]
+    assert unet["cross_attention_dim"] == ra.SD21_TEXT["hidden_size"] == 1024
+    assert unet["use_linear_projection"] is True and unet["sample_size"] * 8 == 512
+    assert ra.SD21_TEXT["num_hidden_layers"] == 23 and ra.SD21_TEXT["hidden_act"] == "gelu"
+    assert ra.SD_VAE["block_out_channels"] == (128, 256, 512, 512) and ra.SD_VAE["scaling_factor"] == 0.18215
+
+
+def test_real_arch_refuses_bad_requests(tmp_path):
+    from semcodec.errors import SemError
+    from semcodec.testing import real_arch as ra
+
+    with pytest.raises(SemError, match="no real-architecture builder"):
+        ra.build_real_arch(tmp_path, which=("dalle3",))
+    with pytest.raises(SemError, match="dtype"):
+        ra.build_real_arch(tmp_path, dtype="int8")
+    foreign = tmp_path / "sd-turbo"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("mine")
+    with pytest.raises(SemError, match="not written by real_arch"):
+        ra.build_sd_turbo(foreign)
+    assert (foreign / "keep.txt").read_text() == "mine"
