@@ -94,7 +94,7 @@ class SemFile:
 
     def bpp(self, file_bytes: int | None = None) -> float:
         n = len(self.to_bytes()) if file_bytes is None else file_bytes
-        return 8.0 * n / (self.width * self.height)
+        return bpp(n, self.width, self.height)
 
     def to_json(self, file_bytes: int) -> dict:
         """The JSON form of spec section 5 (what ``seminfo --json`` prints)."""
@@ -107,7 +107,7 @@ class SemFile:
             "height": self.height,
             "prompt": self.prompt.to_dict(),
             "file_bytes": file_bytes,
-            "bpp": 8.0 * file_bytes / (self.width * self.height),
+            "bpp": bpp(file_bytes, self.width, self.height),
         }
 
 
@@ -117,25 +117,24 @@ def _check_dims(width: int, height: int) -> None:
             raise FormatError(f"{name} {v} is outside 1..{MAX_DIMENSION}")
 
 
+def _header(decoder_id: int, codec_id: int, seed: int | None, width: int, height: int) -> bytes:
+    """Fields 1-8 of spec section 2 (everything before the payload)."""
+    out = bytearray(MAGIC)
+    out += bytes([VERSION, FLAG_SEED if seed is not None else 0])
+    out += varint.encode(decoder_id) + varint.encode(codec_id)
+    if seed is not None:
+        out += varint.encode(seed)
+    return bytes(out + varint.encode(width) + varint.encode(height))
+
+
 def encode(sem: SemFile) -> bytes:
     """Serialise; raises FormatError/PromptError for values the format cannot hold."""
     from .promptcodec import encode_prompt
 
     _check_dims(sem.width, sem.height)
-    flags = 0
-    out = bytearray(MAGIC)
-    out.append(VERSION)
-    if sem.seed is not None:
-        if not 0 <= sem.seed <= MAX_SEED:
-            raise FormatError(f"seed {sem.seed} is outside 0..{MAX_SEED}")
-        flags |= FLAG_SEED
-    out.append(flags)
-    out += varint.encode(sem.decoder.id)
-    out += varint.encode(sem.prompt_codec.id)
-    if sem.seed is not None:
-        out += varint.encode(sem.seed)
-    out += varint.encode(sem.width)
-    out += varint.encode(sem.height)
+    if sem.seed is not None and not 0 <= sem.seed <= MAX_SEED:
+        raise FormatError(f"seed {sem.seed} is outside 0..{MAX_SEED}")
+    out = bytearray(_header(sem.decoder.id, sem.prompt_codec.id, sem.seed, sem.width, sem.height))
     out += encode_prompt(sem.prompt, sem.prompt_codec)
     if len(out) + CRC_BYTES > MAX_FILE_BYTES:
         raise FormatError(f"the file would be {len(out) + CRC_BYTES} bytes, the limit is {MAX_FILE_BYTES}")
@@ -211,10 +210,7 @@ def read(path) -> tuple[SemFile, int]:
 
 def overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1) -> int:
     """Bytes of a file that are not payload: header plus CRC."""
-    n = len(MAGIC) + 2 + len(varint.encode(decoder_id)) + len(varint.encode(codec_id))
-    if seed is not None:
-        n += len(varint.encode(seed))
-    return n + len(varint.encode(width)) + len(varint.encode(height)) + CRC_BYTES
+    return len(_header(decoder_id, codec_id, seed, width, height)) + CRC_BYTES
 
 
 def bpp(file_bytes: int, width: int, height: int) -> float:

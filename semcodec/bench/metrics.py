@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from ..container import bpp  # noqa: F401  (bits per pixel of one file: the codec's one definition)
 from ..errors import InputError, MissingError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,11 +37,6 @@ def _skimage_metrics():
     except ImportError:
         raise MissingError("PSNR/SSIM need scikit-image, in the 'bench' extra: pip install 'semcodec[bench]'") from None
     return metrics
-
-
-def bpp(nbytes: int, width: int, height: int) -> float:
-    """Bits per pixel of one file for one image."""
-    return 8.0 * nbytes / (width * height)
 
 
 def total_bpp(nbytes: Iterable[int], pixels: Iterable[int]) -> float:

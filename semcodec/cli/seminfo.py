@@ -16,7 +16,7 @@ def _human(path: str, sem, size: int) -> str:
     p = sem.prompt
     det = "deterministic" if sem.decoder.deterministic else "non-deterministic"
     lines = [
-        f"{path}: .sem v{sem.version}, {size} bytes, {8 * size / (sem.width * sem.height):.5f} bpp at {sem.width}x{sem.height}",
+        f"{path}: .sem v{sem.version}, {size} bytes, {sem.bpp(size):.5f} bpp at {sem.width}x{sem.height}",
         f"  decoder       {sem.decoder.name} (id {sem.decoder.id}, {det})",
         f"  prompt codec  {sem.prompt_codec.name} (id {sem.prompt_codec.id})",
         f"  seed          {sem.seed if sem.seed is not None else 'none'}",
