@@ -291,3 +291,12 @@ def test_semdec_output_folder_that_cannot_be_made_exit_1(tmp_path, unicode_sem, 
     assert semdec.main([str(unicode_sem), "-d", str(blocker / "sub")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot create the output folder" in err and "Traceback" not in err
+
+
+def test_semdec_refuses_outputs_that_would_collide(tmp_path, prompt_file, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for d in ("a", "b"):
+        assert semenc.main(["--prompt", str(prompt_file), "-o", str(tmp_path / d / "x.sem")]) == 0
+    rc = semdec.main([str(tmp_path / "a" / "x.sem"), str(tmp_path / "b" / "x.sem"), "-d", str(tmp_path / "out")])
+    assert rc == 2 and "collide" in capsys.readouterr().err and not (tmp_path / "out").exists()

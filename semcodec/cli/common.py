@@ -112,3 +112,27 @@ def parse_size(value: str) -> tuple[int, int]:
     if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
         raise click.BadParameter(f"width and height must be 1..{MAX_DIMENSION}")
     return width, height
+
+
+def output_paths(inputs, output: str | None, outdir: str | None, suffix: str, what: str) -> list[str]:
+    """One output per input: ``-o OUT`` for a single input, else ``OUTDIR/<stem><suffix>``.
+
+    Usage errors (exit 2) for both or neither of -o/-d, -o with several inputs,
+    and two inputs whose outputs would collide.  Creates no folder.
+    """
+    if output and outdir:
+        raise CliError("give either -o OUT or -d OUTDIR, not both", 2)
+    if output:
+        if len(inputs) > 1:
+            raise CliError(f"several {what} need -d OUTDIR (one output each)", 2)
+        return [output]
+    if not outdir:
+        raise CliError("missing -o OUT (one input) or -d OUTDIR", 2)
+    from pathlib import Path
+
+    names = [Path(p).stem + suffix for p in inputs]
+    if len(set(names)) != len(names):
+        raise CliError(f"two input {what} share a file name stem; their outputs would collide", 2)
+    import os
+
+    return [os.path.join(outdir, n) for n in names]

@@ -9,7 +9,7 @@ import click
 
 from ..container import read
 from ..registry import decoder_by_name, decoder_names
-from .common import CliError, device_option, message, model_dir_option, quiet_option, run_main, sem_errors, version_option
+from .common import CliError, output_paths, device_option, message, model_dir_option, quiet_option, run_main, sem_errors, version_option
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
@@ -48,16 +48,7 @@ def semdec(files, output, outdir, fmt, decoder, device, model_dir, quiet):
     cover the stored width x height and centre-cropped (spec section 8).
     Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid file, 4 missing backend/model/API key.
     """
-    if output and outdir:
-        raise CliError("give either -o OUT or -d OUTDIR, not both", 2)
-    if len(files) > 1 and output:
-        raise CliError("several files need -d OUTDIR", 2)
-    if not output and not outdir:
-        raise CliError("missing -o OUT or -d OUTDIR", 2)
-    if outdir:
-        outs = [os.path.join(outdir, f"{Path(f).stem}.{fmt.lstrip('.')}") for f in files]
-    else:
-        outs = [output]
+    outs = output_paths(files, output, outdir, f".{fmt.lstrip('.')}", "files")
     for out in outs:
         if Path(out).suffix.lower() not in IMAGE_EXTENSIONS:
             raise CliError(f"{out}: unknown image extension; use one of {', '.join(sorted(IMAGE_EXTENSIONS))}", 2)

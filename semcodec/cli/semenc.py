@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import time
-from pathlib import Path
 
 import click
 
@@ -19,8 +16,8 @@ from .common import (
     device_option,
     message,
     model_dir_option,
+    output_paths,
     parse_size,
-    progress_enabled,
     quiet_option,
     run_main,
     sem_errors,
@@ -90,21 +87,6 @@ def _load_captions(path: str | None) -> dict[str, str]:
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise InputError(f"{path}: captions must be a JSON object mapping file names to caption strings")
     return data
-
-
-def _outputs(images: tuple[str, ...], output: str | None, outdir: str | None) -> list[str]:
-    if output and outdir:
-        raise CliError("give either -o OUT or -d OUTDIR, not both", 2)
-    if len(images) == 1 and output:
-        return [output]
-    if len(images) > 1 and output:
-        raise CliError("several images need -d OUTDIR (one .sem file each)", 2)
-    if not outdir:
-        raise CliError("missing -o OUT (one image) or -d OUTDIR", 2)
-    names = [Path(p).stem + ".sem" for p in images]
-    if len(set(names)) != len(names):
-        raise CliError("two input images share a file name stem; their outputs would collide", 2)
-    return [os.path.join(outdir, n) for n in names]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -195,7 +177,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         config.validate()
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
-    outs = _outputs(images, output, outdir)
+    outs = output_paths(images, output, outdir, ".sem", "images")
     captions = _load_captions(captions_path)
     return run_encoder(
         images=list(images), outputs=outs, config=config, describer=settings["describer"],
