@@ -28,6 +28,7 @@ from . import varint
 from .errors import FormatError, UnsupportedError
 from .prompt import Prompt
 from .registry import (
+    DEFAULT_PROMPT_CODEC,
     DecoderSpec,
     PromptCodecSpec,
     decoder_by_id,
@@ -75,7 +76,7 @@ class SemFile:
         prompt: Prompt,
         *,
         decoder: str = "sd-turbo",
-        prompt_codec: str = "zstd-dict-v1",
+        prompt_codec: str = DEFAULT_PROMPT_CODEC,
         seed: int | None = 0,
         width: int = 512,
         height: int = 512,

@@ -25,7 +25,7 @@ from .container import SemFile
 from .errors import BackendError, BudgetError, ModelUnavailableError, PromptError
 from .imageio import fit_to_size
 from .prompt import MAX_TEXT_BYTES, Prompt
-from .registry import decoder_by_name, prompt_codec_by_name
+from .registry import DEFAULT_PROMPT_CODEC, decoder_by_name, prompt_codec_by_name
 
 TRACE_VERSION = 1
 DEFAULT_BUDGET = 160
@@ -46,7 +46,7 @@ class EncoderConfig:
     budget_bytes: int | None = DEFAULT_BUDGET  # whole-file budget; None = no limit
     max_text_bytes: int | None = None  # optional cap on the canonical text itself
     decoder: str = "sd-turbo"
-    prompt_codec: str = "zstd-dict-v1"
+    prompt_codec: str = DEFAULT_PROMPT_CODEC
     caption: str | None = None  # optional initial caption given to the describer
     max_cost_usd: float | None = None  # stop before the estimated API spend would exceed this
     patience: int | None = None  # stop early after this many rounds without improvement

@@ -198,9 +198,17 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
         description="static word-level model (orders 2/1/0 per field, general English table, spelling escape) "
         "and a 56-bit range coder; model semcodec/promptcodec/data/lm-ac-v1.bin (spec/promptcodec-lm-ac-v1.md)",
     ),
+    PromptCodecSpec(
+        id=3,
+        name="lm-ac-v2",
+        module="lm_ac_v2",
+        text_per_payload_byte=5.5,
+        description="the lm-ac-v1 procedure with a model trained on a larger hand-written corpus; "
+        "model semcodec/promptcodec/data/lm-ac-v2.bin (spec/promptcodec-lm-ac-v2.md)",
+    ),
 )
 
-DEFAULT_PROMPT_CODEC = "zstd-dict-v1"
+DEFAULT_PROMPT_CODEC = "lm-ac-v2"
 
 
 # ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_defaults(tmp_path, prompt_file, capsys):
     assert semenc.main(["--prompt", str(prompt_file), "-o", str(out)]) == 0
     info = info_json(capsys, out)
     assert (info["seed"], info["width"], info["height"], info["decoder"]["name"], info["prompt_codec"]["name"]) == (
-        0, 512, 512, "sd-turbo", "zstd-dict-v1")
+        0, 512, 512, "sd-turbo", "lm-ac-v2")
 
 
 def test_openai_decoder_has_no_seed(tmp_path, prompt_file, capsys):

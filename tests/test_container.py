@@ -43,7 +43,7 @@ def test_header_layout_is_as_specified():
 
 @pytest.mark.parametrize("seed, extra", [(0, 1), (63, 1), (127, 1), (128, 2), (2**32 - 1, 5)])
 def test_seed_costs(seed, extra):
-    no_seed = SemFile.create(PROMPT, seed=None).to_bytes()
+    no_seed = make(seed=None)
     assert len(make(seed=seed)) - len(no_seed) == extra
 
 
@@ -54,10 +54,10 @@ def test_no_seed_clears_the_flag():
 
 def test_overhead_matches_the_file():
     data = make()
-    payload = SemFile.create(PROMPT).prompt_codec
+    codec = decode(data).prompt_codec
     from semcodec.promptcodec import encode_prompt
 
-    assert len(data) == overhead_bytes(seed=0, width=512, height=512) + len(encode_prompt(PROMPT, payload))
+    assert len(data) == overhead_bytes(seed=0, width=512, height=512) + len(encode_prompt(PROMPT, codec))
 
 
 def test_every_single_bit_flip_is_detected():

@@ -184,11 +184,12 @@ def test_registry_entry() -> None:
 def test_model_file_is_pinned_small_and_checked(model, monkeypatch) -> None:
     data = M.model_bytes()
     assert len(data) <= 4 * 1024 * 1024
-    assert M.MODEL_SHA256 is not None and hashlib.sha256(data).hexdigest() == M.MODEL_SHA256
-    assert model.sha256 == M.MODEL_SHA256
+    pinned = M.MODELS[M.MODEL_FILE]
+    assert pinned is not None and hashlib.sha256(data).hexdigest() == pinned
+    assert model.sha256 == pinned
     damaged = bytearray(data)
     damaged[len(damaged) // 2] ^= 1
-    monkeypatch.setattr(M, "model_bytes", lambda: bytes(damaged))
+    monkeypatch.setattr(M, "model_bytes", lambda *a: bytes(damaged))
     M.load_model.cache_clear()
     try:
         with pytest.raises(MissingError, match="SHA-256"):
@@ -377,6 +378,6 @@ def test_pinned_vectors(model, prompt, hexbytes) -> None:
 
 def test_spec_carries_the_vectors_and_the_model_hash() -> None:
     spec = (ROOT / "spec" / "promptcodec-lm-ac-v1.md").read_text(encoding="utf-8")
-    assert M.MODEL_SHA256 in spec
+    assert M.MODELS[M.MODEL_FILE] in spec
     for _, hexbytes in VECTORS:
         assert hexbytes in spec

@@ -26,8 +26,9 @@ PROMPTS = [
 
 @pytest.fixture(autouse=True)
 def only_codec_1(monkeypatch):
-    """Exact expectations below are about zstd-dict-v1; other codecs have their own test."""
+    """Exact expectations below are about zstd-dict-v1 (made the default here); other codecs have their own test."""
     monkeypatch.setattr(R, "PROMPT_CODECS", tuple(c for c in REGISTERED if c.id == 1))
+    monkeypatch.setattr(R, "DEFAULT_PROMPT_CODEC", "zstd-dict-v1")
 
 
 def write_jsonl(path, prompts):
@@ -76,7 +77,7 @@ def test_rows_match_an_independent_computation():
 def test_the_sem_column_is_a_real_file():
     from semcodec.container import SemFile
 
-    data = SemFile.create(PROMPTS[0]).to_bytes()
+    data = SemFile.create(PROMPTS[0], prompt_codec="zstd-dict-v1").to_bytes()
     assert R.rate_rows(PROMPTS[:1])[0]["sem"] == len(data)
     sem = decode(data)
     assert sem.prompt == PROMPTS[0] and sem.seed == 0 and (sem.width, sem.height) == (512, 512)

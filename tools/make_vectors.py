@@ -22,6 +22,7 @@ from semcodec.errors import FormatError
 from semcodec.prompt import Prompt
 from semcodec.testing.craft import file_with_items, header, small_window_frame, with_crc, zstd_payload
 
+ZSTD = "zstd-dict-v1"  # the vectors pin codecs explicitly: the encoder default may change, these bytes may not
 TYPICAL = Prompt(
     "a cluttered home office with a wooden desk by a window",
     ("a silver laptop", "a ceramic mug of coffee", "two stacked notebooks"),
@@ -32,19 +33,21 @@ TYPICAL = Prompt(
 
 def valid_files() -> dict[str, bytes]:
     return {
-        "minimal": SemFile.create(Prompt("a cat"), seed=None).to_bytes(),
-        "typical": SemFile.create(TYPICAL, seed=3, width=768, height=512).to_bytes(),
+        "minimal": SemFile.create(Prompt("a cat"), prompt_codec=ZSTD, seed=None).to_bytes(),
+        "typical": SemFile.create(TYPICAL, prompt_codec=ZSTD, seed=3, width=768, height=512).to_bytes(),
         "unicode": SemFile.create(
             Prompt("Straße in Köln bei Nacht 🌃", ("ein rotes Fahrrad", "雨の歩道"), "néon bleu", "フィルム写真"),
+            prompt_codec=ZSTD,
             seed=63,
             width=640,
             height=480,
         ).to_bytes(),
-        "no-seed-gpt-image-2": SemFile.create(TYPICAL, decoder="gpt-image-2", seed=None, width=1024, height=1024).to_bytes(),
-        "limits": SemFile.create(Prompt("a red apple on a table", (), "", None), decoder="sdxl-turbo", seed=2**32 - 1,
+        "no-seed-gpt-image-2": SemFile.create(TYPICAL, prompt_codec=ZSTD, decoder="gpt-image-2", seed=None, width=1024, height=1024).to_bytes(),
+        "limits": SemFile.create(Prompt("a red apple on a table", (), "", None), prompt_codec=ZSTD, decoder="sdxl-turbo", seed=2**32 - 1,
                                  width=8192, height=8192).to_bytes(),
         "ancillary-flag": file_with_items(["a red apple", ["a knife"], "morning light"], flags=0x81, seed=1),
         "lm-ac-v1": SemFile.create(TYPICAL, prompt_codec="lm-ac-v1", seed=3, width=768, height=512).to_bytes(),
+        "lm-ac-v2": SemFile.create(TYPICAL, prompt_codec="lm-ac-v2", seed=3, width=768, height=512).to_bytes(),
     }
 
 
@@ -91,6 +94,7 @@ def invalid_files(valid: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
         "zstd-second-frame": (with_crc(header() + simple_payload + simple_payload), "bytes after the zstd frame"),
         "lm-ac-truncated-payload": (with_crc(lm[:-5]), "prompt payload is truncated"),
         "lm-ac-truncated": (lm[:-1], "CRC mismatch"),
+        "lm-ac-v2-truncated-payload": (with_crc(valid["lm-ac-v2"][:-5]), "prompt payload is truncated"),
         "msgpack-invalid-utf8": (with_crc(header() + zstd_payload(b"\x93\xa2\xff\xfe\x90\xa0")), "not valid UTF-8"),
         "msgpack-map": (file_with_items({"scene": "x"}), "malformed prompt msgpack"),
         "msgpack-short-array": (file_with_items(["s", []]), "array of 3 or 4"),

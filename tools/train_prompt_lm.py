@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Build semcodec/promptcodec/data/lm-ac-v1.bin, the static model of the ``lm-ac-v1`` prompt codec.
+"""Build the static models of the ``lm-ac`` prompt codecs (semcodec/promptcodec/data/).
 
-Reproducible: the same inputs give the same bytes (the SHA-256 pinned in
-semcodec/promptcodec/lm_model.py).  Floats are used here, at build time only;
+``--codec lm-ac-v1`` (the default) rebuilds lm-ac-v1.bin, ``--codec lm-ac-v2``
+rebuilds lm-ac-v2.bin (stored zlib-compressed as lm-ac-v2.bin.zlib).
+Reproducible: the same inputs give the same model bytes (the SHA-256 pinned in
+semcodec/promptcodec/lm_model.py ``MODELS``).  Floats are used here, at build time only;
 the file holds integers and the codec never touches a float.
 
 Inputs (never the held-out prompts in semcodec/bench/data/):
   * corpus/train-v1.jsonl     template-generated structured prompts (project corpus)
-  * corpus/lm-extra-v1.jsonl  hand-written structured prompts (this codec's extra corpus)
+  * corpus/lm-extra-v1.jsonl  hand-written structured prompts (lm-ac-v1's extra corpus)
+  * corpus/lm-extra-v2.jsonl  more hand-written prompts (lm-ac-v2 only; corpus/lm-extra-v2.BRIEF.md)
   * wordfreq 3.1.1, 'en' 'large' list (CC-BY-SA 4.0; see data/lm-ac-v1.NOTICE.md),
     read through the wordfreq package.  wordfreq is not a semcodec dependency:
     install it into a separate environment for the build, e.g.
@@ -25,6 +28,7 @@ import hashlib
 import json
 import re
 import sys
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +41,8 @@ from semcodec.promptcodec import lm_model as M  # noqa: E402
 
 WORDFREQ_VERSION = "3.1.1"
 DEFAULT_CORPORA = (("corpus/train-v1.jsonl", 0.1), ("corpus/lm-extra-v1.jsonl", 1.0))
-OUT = ROOT / "semcodec" / "promptcodec" / "data" / M.MODEL_FILE
+V2_CORPORA = (("corpus/train-v1.jsonl", 0.1), ("corpus/lm-extra-v1.jsonl", 1.0), ("corpus/lm-extra-v2.jsonl", 1.0))
+DATA = ROOT / "semcodec" / "promptcodec" / "data"
 MORE_CONTEXTS = 16
 MAX_G_TOTAL = 1 << 24
 
@@ -59,7 +64,19 @@ class Params:
     general_domain: float = 0.5  # weight of the corpus unigram in the general table
     general_oov: float = 0.02  # escape probability of the general table
     scale: float = 16.0  # integer frequency steps per count unit
+    o2_min_count: float = 0.0  # order-2 contexts seen less often than this (weighted) are dropped
     corpora: tuple = DEFAULT_CORPORA
+
+
+# Every shipped model: codec name -> (model file, build settings).  A shipped
+# file never changes; a new model is a new entry with a new prompt-codec ID.
+MODELS = {
+    "lm-ac-v1": (M.MODEL_FILE, Params()),
+    "lm-ac-v2": (
+        M.MODEL_FILE_V2,
+        Params(corpora=V2_CORPORA, d2=1.0, d0=1.2, general_domain=0.7, o2_min_count=2.5),
+    ),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -209,7 +226,8 @@ def order_table(successors: dict[int, float], n_types: int, d: float, e: float, 
 # ---------------------------------------------------------------------------
 
 
-def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]], p: Params) -> bytes:
+def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]], p: Params, boost=None) -> bytes:
+    """``boost``: optional word -> multiplier of its wordfreq weight in the general table."""
     c = count(corpora)
 
     wf_top = wf[: p.wordfreq_words]
@@ -229,6 +247,8 @@ def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]]
 
     # orders 2, 1, 0
     for (f, a, b), succ in c.c2.items():
+        if sum(succ.values()) < p.o2_min_count:
+            continue
         table = {ids[k]: v for k, v in succ.items() if k in ids}
         entries, esc = order_table(table, len(table), p.d2, p.e2, p)
         groups[M.G_ORDER2].append(((f, tid(a), tid(b)), entries, esc))
@@ -256,6 +276,9 @@ def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]]
     for k, v in c.unigram.items():
         if k in ids:
             prob[ids[k]] += p.general_domain * v / dom_total
+    if boost is not None:
+        wf_top = [(w, fr * boost(w)) for w, fr in wf_top]
+        wf_total = sum(fr for _, fr in wf_top)
     for w, fr in wf_top:
         prob[ids[" " + w]] += (1.0 - p.general_domain) * fr / wf_total
     unit = (MAX_G_TOTAL // 2) * (1.0 - p.general_oov)
@@ -337,7 +360,8 @@ def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--codec", choices=sorted(MODELS), default="lm-ac-v1", help="which shipped model to build")
+    ap.add_argument("--out", type=Path, help="output file (default: the codec's model file in the package)")
     ap.add_argument("--wordfreq-tsv", type=Path, help="word<TAB>frequency lines instead of the wordfreq package")
     ap.add_argument("--dump-wordfreq", type=Path, help="write the wordfreq table as TSV and stop")
     args = ap.parse_args(argv)
@@ -345,15 +369,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.dump_wordfreq:
         args.dump_wordfreq.write_text("".join(f"{w}\t{f!r}\n" for w, f in wf), encoding="utf-8")
         return 0
-    p = Params()
+    name, p = MODELS[args.codec]
+    out = args.out or DATA / name
     for path, _ in p.corpora:
         print(f"{path}: sha256 {hashlib.sha256((ROOT / path).read_bytes()).hexdigest()}")
     wf_digest = hashlib.sha256("".join(f"{w}\t{f!r}\n" for w, f in wf).encode()).hexdigest()
     print(f"wordfreq {WORDFREQ_VERSION} en/large [a-z]+ table: {len(wf)} words, sha256 {wf_digest}")
     corpora = [(read_prompts(ROOT / path), w) for path, w in p.corpora]
     data = build(corpora, wf, p)
-    args.out.write_bytes(data)
-    print(f"{args.out}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
+    print(f"model file {name}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
+    if args.out is None and name in M.PACKED:  # stored zlib-compressed in the package
+        out = DATA / (name + M.PACKED_SUFFIX)
+        data = zlib.compress(data, 9)
+    out.write_bytes(data)
+    print(f"wrote {out}: {len(data)} bytes")
     return 0
 
 

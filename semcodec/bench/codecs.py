@@ -20,6 +20,7 @@ from PIL import Image, features
 
 from .._version import __version__
 from ..errors import BackendError, InputError, SemError
+from ..registry import DEFAULT_PROMPT_CODEC
 
 
 @dataclass
@@ -290,7 +291,7 @@ class SemCodec(Codec):
         m: int = 3,
         k: int = 4,
         decoder: str = "sd-turbo",
-        prompt_codec: str = "zstd-dict-v1",
+        prompt_codec: str = DEFAULT_PROMPT_CODEC,
         decodes: int = 3,
         identity: dict | None = None,
     ) -> None:

@@ -44,7 +44,6 @@ LABELS = {
     "zlib9": "zlib -9 of the text",
     "msgpack": "msgpack, uncompressed",
     "zstd19": "zstd -19 of msgpack, no dictionary",
-    "sem": f".sem file ({DEFAULT_PROMPT_CODEC}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})",
 }
 
 
@@ -81,7 +80,8 @@ def rate_rows(prompts: Iterable[Prompt]) -> list[dict[str, int]]:
         row = {"text": len(text), "zlib9": len(zlib.compress(text, 9)), "msgpack": len(raw), "zstd19": len(cctx.compress(raw))}
         for spec in PROMPT_CODECS:
             row[spec.name] = len(encode_prompt(prompt, spec))
-        row["sem"] = len(SemFile.create(prompt, seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE).to_bytes())
+        row["sem"] = len(SemFile.create(prompt, prompt_codec=DEFAULT_PROMPT_CODEC, seed=SEM_SEED,
+                                        width=SEM_SIZE, height=SEM_SIZE).to_bytes())
         for spec in _other_codecs():
             sem = SemFile(prompt=prompt, decoder=decoder_by_name(DEFAULT_DECODER), prompt_codec=spec,
                           seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
@@ -130,8 +130,9 @@ def summarise(rows: list[dict[str, int]], source: str) -> Summary:
     for name in columns():
         values = [r[name] for r in rows]
         total = sum(values)
-        if name.startswith("sem:"):
-            label = f".sem file ({name[4:]}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})"
+        if name == "sem" or name.startswith("sem:"):
+            codec = name[4:] or DEFAULT_PROMPT_CODEC
+            label = f".sem file ({codec}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})"
         else:
             label = LABELS.get(name) or f"prompt codec {name} (ID {codec_ids[name]}), payload"
         methods.append(

@@ -1,8 +1,10 @@
-"""The static model of ``lm-ac-v1``: tokenizer, model file format, frequency tables.
+"""The static models of the ``lm-ac`` codecs: tokenizer, model file format, frequency tables.
 
 Everything here is integer-only and deterministic (spec/promptcodec-lm-ac-v1.md
-sections 2-3).  The model file is package data pinned by SHA-256; it is parsed
-once and its per-context tables are materialised lazily on first use.
+sections 2-3).  Each model file is package data pinned by SHA-256 in
+:data:`MODELS`; it is parsed once and its per-context tables are materialised
+lazily on first use.  ``lm-ac-v1`` (ID 2) and ``lm-ac-v2`` (ID 3) share this
+file format and the coding procedure; they differ only in the model file.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import re
 import struct
 import sys
+import zlib
 from array import array
 from functools import lru_cache
 from importlib import resources
@@ -18,8 +21,19 @@ from itertools import accumulate
 
 from ..errors import MissingError
 
-MODEL_FILE = "lm-ac-v1.bin"
-MODEL_SHA256 = "5f0aacdbc116e36064409843afc144fcbc4f5bfa0350f38f844fc5805e8bf32a"  # checked on every load; fixed forever by codec ID 2
+MODEL_FILE = "lm-ac-v1.bin"  # the default of load_model(): codec ID 2
+MODEL_FILE_V2 = "lm-ac-v2.bin"  # codec ID 3
+# Model file -> SHA-256, checked on every load.  Each file's bytes are fixed
+# forever by its prompt-codec ID: a better model is a new file and a new ID.
+MODELS = {
+    MODEL_FILE: "5f0aacdbc116e36064409843afc144fcbc4f5bfa0350f38f844fc5805e8bf32a",
+    MODEL_FILE_V2: "7d9a60f84ce4c7b141da8754e84c0a15d7242f532afea4b17ad88bba06cf2ef7",
+}
+# Model files stored zlib-compressed in the package as NAME + ".zlib" (the
+# SHA-256 above is of the decompressed model file, the bytes the spec defines).
+PACKED = frozenset({MODEL_FILE_V2})
+PACKED_SUFFIX = ".zlib"
+MAX_MODEL_BYTES = 64 * 1024 * 1024  # bound on a decompressed model file
 MAGIC = b"SEMLM\x00\x01\x00"
 
 # Field numbers (context component f).
@@ -271,7 +285,7 @@ def dump_model(vocab: list[str], groups: dict[int, list[tuple[tuple[int, int, in
 def parse_model(data: bytes) -> Model:
     sha = hashlib.sha256(data).hexdigest()
     if data[: len(MAGIC)] != MAGIC:
-        raise ModelError("not an lm-ac-v1 model file")
+        raise ModelError("not an lm-ac model file")
     pos = len(MAGIC)
     (n_tokens,) = struct.unpack_from("<I", data, pos)
     pos += 4
@@ -300,17 +314,35 @@ def parse_model(data: bytes) -> Model:
     return Model(vocab, groups, sha)
 
 
-def model_bytes() -> bytes:
+def model_bytes(name: str = MODEL_FILE) -> bytes:
+    """The model file's bytes as the spec defines them (decompressed if stored packed)."""
+    stored = name + PACKED_SUFFIX if name in PACKED else name
     try:
-        return resources.files(__package__).joinpath("data", MODEL_FILE).read_bytes()
+        data = resources.files(__package__).joinpath("data", stored).read_bytes()
     except OSError as exc:
-        raise ModelError(f"the lm-ac-v1 model file {MODEL_FILE} is missing ({exc}); reinstall semcodec") from None
+        raise ModelError(f"the prompt model file {stored} is missing ({exc}); reinstall semcodec") from None
+    return unpack(data, stored) if name in PACKED else data
 
 
-@lru_cache(maxsize=1)
-def load_model() -> Model:
-    """The shipped model, checked against its pinned SHA-256."""
-    data = model_bytes()
-    if MODEL_SHA256 is not None and hashlib.sha256(data).hexdigest() != MODEL_SHA256:
-        raise ModelError(f"{MODEL_FILE} does not match the pinned SHA-256; the installation is damaged, reinstall semcodec")
+def unpack(stored: bytes, what: str = "model file") -> bytes:
+    """Decompress a packed model file, bounded by :data:`MAX_MODEL_BYTES`."""
+    d = zlib.decompressobj()
+    try:
+        data = d.decompress(stored, MAX_MODEL_BYTES)
+    except zlib.error:
+        data = b""
+    if not d.eof or d.unconsumed_tail or d.unused_data:
+        raise ModelError(f"{what} is damaged; reinstall semcodec")
+    return data
+
+
+@lru_cache(maxsize=None)
+def load_model(name: str = MODEL_FILE) -> Model:
+    """A shipped model file (one of :data:`MODELS`), checked against its pinned SHA-256."""
+    if name not in MODELS:
+        raise ModelError(f"unknown prompt model file {name}")
+    data = model_bytes(name)
+    pinned = MODELS[name]
+    if pinned is not None and hashlib.sha256(data).hexdigest() != pinned:
+        raise ModelError(f"{name} does not match the pinned SHA-256; the installation is damaged, reinstall semcodec")
     return parse_model(data)
