@@ -162,15 +162,16 @@ def _one_line_error(stderr: bytes, prog: str) -> str:
     return text
 
 
-def test_lm_ac_v1_prompt_round_trips_exactly(tmp_path, prompt_file, capsys):
+@pytest.mark.parametrize("codec,codec_id", [("lm-ac-v1", 2), ("lm-ac-v2", 3), ("zstd-dict-v1", 1)])
+def test_every_prompt_codec_round_trips_exactly(tmp_path, prompt_file, capsys, codec, codec_id):
     out = tmp_path / "lm.sem"
     assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--seed", "5", "--size", "640x480",
-                        "--prompt-codec", "lm-ac-v1"]) == 0
+                        "--prompt-codec", codec]) == 0
     capsys.readouterr()
     size = out.stat().st_size
     assert info_json(capsys, out) == {
         "format_version": 1, "decoder": {"id": 1, "name": "sd-turbo"},
-        "prompt_codec": {"id": 2, "name": "lm-ac-v1"}, "seed": 5, "width": 640, "height": 480,
+        "prompt_codec": {"id": codec_id, "name": codec}, "seed": 5, "width": 640, "height": 480,
         "prompt": PROMPT, "file_bytes": size, "bpp": 8 * size / (640 * 480),
     }
 

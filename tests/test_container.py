@@ -274,7 +274,8 @@ def test_oversize_input_refused():
 
 VALID = make(seed=9)
 VALID_LM = make(seed=9, prompt_codec="lm-ac-v1")
-BASES = (VALID, VALID_LM)
+VALID_LM2 = make(seed=9, prompt_codec="lm-ac-v2")
+BASES = (VALID, VALID_LM, VALID_LM2)
 
 
 def _only_format_errors_or_a_consistent_decode(candidate: bytes) -> None:
@@ -286,8 +287,8 @@ def _only_format_errors_or_a_consistent_decode(candidate: bytes) -> None:
     sem.prompt.validate()
     again = sem.to_bytes()  # codec 1 may re-encode to other bytes; the meaning must survive
     assert decode(again) == sem
-    if sem.prompt_codec.id == 2 and not candidate[4] & 0xF0:
-        assert again == candidate  # lm-ac-v1 payloads are canonical: only one encoding decodes
+    if sem.prompt_codec.id in (2, 3) and not candidate[4] & 0xF0:
+        assert again == candidate  # lm-ac payloads are canonical: only one encoding decodes
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -324,9 +325,11 @@ _PREFIXES = (
     b"SEM\x01",  # random flags, IDs, varints, payload
     header(),  # random zstd-dict-v1 payload
     header(codec=2),  # random lm-ac-v1 payload
+    header(codec=3),  # random lm-ac-v2 payload
     header(flags=0, decoder=7, codec=2, width=1024, height=1024),
     VALID[:12] + VALID[12:-4][:8],  # a valid zstd frame start, random rest
     VALID_LM[:12] + VALID_LM[12:-4][:6],  # a valid lm-ac-v1 start, random rest
+    VALID_LM2[:12] + VALID_LM2[12:-4][:6],  # a valid lm-ac-v2 start, random rest
 )
 
 
