@@ -87,9 +87,17 @@ def kind_of(entry: Any) -> str:
     return "describer"
 
 
+BUILTIN_FAMILIES = ("synthetic", "interrogator")  # code only: nothing to download
+
+
 def is_api(entry: Any) -> bool:
     """True for entries served by a remote API (no local weights)."""
-    return getattr(entry, "family", None) == "openai" or not getattr(entry, "revision", None)
+    return getattr(entry, "family", None) == "openai"
+
+
+def is_builtin(entry: Any) -> bool:
+    """True for entries that are code inside semcodec and need no weight files at all."""
+    return getattr(entry, "family", None) in BUILTIN_FAMILIES
 
 
 def allow_patterns(entry: Any) -> list[str] | None:
@@ -194,7 +202,7 @@ def hub_cache_dir() -> str | None:
 
 def cached_snapshot(entry: Any) -> Path | None:
     """The Hugging Face cache's snapshot of the entry at its pinned revision, if complete."""
-    if is_api(entry):
+    if is_api(entry) or is_builtin(entry) or not getattr(entry, "revision", None):
         return None
     hub = _import_hub()
     try:
@@ -272,7 +280,8 @@ def locate_weights(entry: Any, model_dir: str | os.PathLike | None = None, *, fe
 def list_models(model_dir: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     """Every decoder, critic and describer entry with where its weights are.
 
-    ``weights`` is "model-dir", "hf-cache" or "missing" for local models and
+    ``weights`` is "model-dir", "package", "hf-cache" or "missing" for local models,
+    "built-in" for code-only entries (the synthetic decoder, the interrogator) and
     "api" for remote ones (then ``api_key_set`` says whether OPENAI_API_KEY is set).
     """
     rows: list[dict[str, Any]] = []
@@ -291,6 +300,8 @@ def list_models(model_dir: str | os.PathLike | None = None) -> list[dict[str, An
             row["weights"] = "api"
             row["api_key_set"] = bool(os.environ.get("OPENAI_API_KEY"))
             row["path"] = None
+        elif is_builtin(entry):
+            row["weights"], row["path"] = "built-in", None
         else:
             folder = root / entry.name if root else None
             packaged = packaged_folder(entry)
@@ -317,6 +328,8 @@ def download(name: str, model_dir: str | os.PathLike | None = None) -> Path:
     entry = lookup(name)
     if is_api(entry):
         raise SemError(f"{entry.name} is served by an API and has no weights to download")
+    if is_builtin(entry):
+        raise SemError(f"{entry.name} is built into semcodec and has no weights to download")
     if packaged_folder(entry) is not None:
         return locate_weights(entry, model_dir, fetch=False)  # shipped with semcodec: nothing to fetch
     root = resolve_model_dir(model_dir)

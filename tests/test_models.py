@@ -62,6 +62,10 @@ def test_list_models_with_and_without_weights(tiny_model_dir, monkeypatch):
     assert rows["ViT-B-32"]["weights"] == "model-dir" and rows["ViT-B-32"]["id"] is None
     assert rows["gpt-image-2"]["weights"] == "api" and rows["gpt-image-2"]["api_key_set"] is False
     assert rows["gpt-image-2"]["deterministic"] is False and rows["dalle3"]["retired"] == "2026-05-12"
+    for name in ("world-v1", "interrogator"):  # code only: neither an API nor missing weights
+        assert rows[name]["weights"] == "built-in" and rows[name]["path"] is None
+        with pytest.raises(SemError, match="built into semcodec"):
+            models.download(name, tiny_model_dir)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     bare = {r["name"]: r for r in models.list_models(None)}
     assert bare["sd-turbo"]["weights"] == "missing" and bare["sd-turbo"]["path"] is None
