@@ -203,8 +203,8 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
         name="lm-ac-v2",
         module="lm_ac_v2",
         text_per_payload_byte=5.5,
-        description="the lm-ac-v1 procedure with a model trained on a larger hand-written corpus; "
-        "model semcodec/promptcodec/data/lm-ac-v2.bin (spec/promptcodec-lm-ac-v2.md)",
+        description="the lm-ac-v1 procedure with a model trained on 17k LLM-written prompts; "
+        "model semcodec/promptcodec/data/lm-ac-v2.bin.zlib (spec/promptcodec-lm-ac-v2.md)",
     ),
 )
 

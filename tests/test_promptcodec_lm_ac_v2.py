@@ -73,6 +73,22 @@ def test_unknown_model_file_is_refused() -> None:
         M.load_model("lm-ac-v9.bin")
 
 
+def test_a_missing_packed_file_says_reinstall(monkeypatch) -> None:
+    monkeypatch.setattr(M, "PACKED_SUFFIX", ".gone")
+    M.load_model.cache_clear()
+    try:
+        with pytest.raises(MissingError, match=r"lm-ac-v2\.bin\.gone is missing .*reinstall semcodec"):
+            lm_ac_v2.decode(b"\x00")
+    finally:
+        monkeypatch.undo()
+        M.load_model.cache_clear()
+
+
+def test_each_model_is_parsed_once() -> None:
+    assert M.load_model() is M.load_model(M.MODEL_FILE)
+    assert M.load_model(M.MODEL_FILE_V2) is M.load_model(M.MODEL_FILE_V2) is not M.load_model()
+
+
 @pytest.mark.parametrize("name", ["corpus/lm-extra-v1.jsonl", "corpus/lm-extra-v2.jsonl", "semcodec/bench/data/heldout-prompts.jsonl"])
 def test_round_trip_corpus_samples(model, name) -> None:
     for p in corpus_prompts(ROOT / name, 120):
@@ -89,14 +105,16 @@ def test_property_lossless_for_any_valid_prompt(p: Prompt) -> None:
 
 def test_v1_and_v2_payloads_are_not_interchangeable() -> None:
     p = VECTORS[1][0]
-    v1 = encode_prompt(p, prompt_codec_by_name("lm-ac-v1"))
+    v1_spec = prompt_codec_by_name("lm-ac-v1")
+    v1 = encode_prompt(p, v1_spec)
     v2 = encode_prompt(p, SPEC)
     assert v1 != v2
-    try:
-        other = decode_prompt(v1, SPEC)
-    except FormatError:
-        return
-    assert other != p  # a v1 payload read as v2 is refused or means something else
+    for payload, wrong in ((v1, SPEC), (v2, v1_spec)):
+        try:
+            other = decode_prompt(payload, wrong)
+        except FormatError:
+            continue
+        assert other != p  # read with the other model: refused or means something else
 
 
 def test_truncations_and_appended_bytes_are_refused(model) -> None:
@@ -123,9 +141,13 @@ def test_pinned_vectors(model, prompt, hexbytes) -> None:
     assert lm_ac.decode_with(model, bytes.fromhex(hexbytes)) == prompt
 
 
-def test_spec_carries_the_vectors_and_the_model_hash() -> None:
+def test_spec_carries_the_vectors_and_the_model_facts(model) -> None:
     spec = (ROOT / "spec" / "promptcodec-lm-ac-v2.md").read_text(encoding="utf-8")
     assert M.MODELS[M.MODEL_FILE_V2] in spec
+    stored = ROOT / "semcodec" / "promptcodec" / "data" / (M.MODEL_FILE_V2 + M.PACKED_SUFFIX)
+    assert f"{len(M.model_bytes(M.MODEL_FILE_V2)):,} bytes" in spec
+    assert f"{stored.stat().st_size:,} bytes" in spec
+    assert f"vocabulary size N is {len(model.vocab) - 1:,}" in spec
     for _, hexbytes in VECTORS:
         assert hexbytes in spec
 
@@ -147,3 +169,15 @@ def test_training_corpora_are_valid_distinct_and_disjoint_from_the_held_out_prom
     for p in held:
         assert p.text() not in seen
         assert p.scene.lower() not in scenes
+    # lm-extra-v2 was decontaminated: no 6-token sequence (within a field, ignoring case) of a held-out prompt
+    held6 = set().union(*(_grams(p, 6) for p in held))
+    shared = [p.text() for p in _texts(ROOT / "corpus" / "lm-extra-v2.jsonl") if _grams(p, 6) & held6]
+    assert shared == []
+
+
+def _grams(p: Prompt, n: int) -> set[tuple[str, ...]]:
+    out: set[tuple[str, ...]] = set()
+    for text in (p.scene, *p.objects, p.lighting, p.style or ""):
+        toks = [t.lower().strip() for t in M.tokenize(text) if t.strip()]
+        out.update(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    return out

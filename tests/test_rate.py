@@ -10,7 +10,7 @@ import zstandard
 
 from semcodec.bench import rate as R
 from semcodec.cli import sembench
-from semcodec.container import decode
+from semcodec.container import SemFile, decode
 from semcodec.errors import PromptError, SemError
 from semcodec.prompt import Prompt
 from semcodec.promptcodec import decode_prompt, encode_prompt
@@ -111,6 +111,23 @@ def test_every_registered_prompt_codec_becomes_a_column(monkeypatch):
     assert all(r["sem:test-codec"] == r["sem"] for r in rows)  # same payload bytes, same header size
     labels = [m["label"] for m in R.summarise(rows, "x").methods]
     assert any("test-codec (ID 99)" in label for label in labels)
+
+
+def test_the_shipped_layout_measures_the_default_codec_as_the_file(monkeypatch):
+    from semcodec.registry import DEFAULT_PROMPT_CODEC
+
+    monkeypatch.setattr(R, "PROMPT_CODECS", REGISTERED)
+    monkeypatch.setattr(R, "DEFAULT_PROMPT_CODEC", DEFAULT_PROMPT_CODEC)
+    assert DEFAULT_PROMPT_CODEC == "lm-ac-v2"
+    cols = R.columns()
+    assert cols[-3:] == ["sem", "sem:zstd-dict-v1", "sem:lm-ac-v1"]
+    for p, row in zip(PROMPTS, R.rate_rows(PROMPTS)):
+        assert row["sem"] == R.sem_overhead() + row["lm-ac-v2"]
+        assert row["sem:zstd-dict-v1"] == R.sem_overhead() + row["zstd-dict-v1"]
+        data = SemFile.create(p).to_bytes()  # the container's default is the same codec
+        assert row["sem"] == len(data) and decode(data).prompt_codec.name == "lm-ac-v2"
+    labels = {m["name"]: m["label"] for m in R.summarise(R.rate_rows(PROMPTS), "x").methods}
+    assert labels["sem"].startswith(".sem file (lm-ac-v2,")
 
 
 def test_every_registered_prompt_codec_is_measured(monkeypatch):

@@ -9,8 +9,8 @@ the file holds integers and the codec never touches a float.
 
 Inputs (never the held-out prompts in semcodec/bench/data/):
   * corpus/train-v1.jsonl     template-generated structured prompts (project corpus)
-  * corpus/lm-extra-v1.jsonl  hand-written structured prompts (lm-ac-v1's extra corpus)
-  * corpus/lm-extra-v2.jsonl  more hand-written prompts (lm-ac-v2 only; corpus/lm-extra-v2.BRIEF.md)
+  * corpus/lm-extra-v1.jsonl  513 prompts written one by one (lm-ac-v1 and lm-ac-v2)
+  * corpus/lm-extra-v2.jsonl  16,939 LLM-agent-written prompts (lm-ac-v2 only; corpus/lm-extra-v2.BRIEF.md)
   * wordfreq 3.1.1, 'en' 'large' list (CC-BY-SA 4.0; see data/lm-ac-v1.NOTICE.md),
     read through the wordfreq package.  wordfreq is not a semcodec dependency:
     install it into a separate environment for the build, e.g.
@@ -49,8 +49,9 @@ MAX_G_TOTAL = 1 << 24
 
 @dataclass(frozen=True)
 class Params:
-    """Build settings; the defaults are the shipped model's (chosen by 5-fold
-    cross-validation on corpus/lm-extra-v1.jsonl, never on the held-out prompts)."""
+    """Build settings.  The defaults are lm-ac-v1's (chosen by 5-fold cross-validation
+    on corpus/lm-extra-v1.jsonl); lm-ac-v2's are in MODELS (2-fold cross-validation on
+    lm-extra-v1 + lm-extra-v2).  The held-out prompts were never used to choose them."""
 
     wordfreq_words: int = 100000  # top-K [a-z]+ words of wordfreq in the general table
     d2: float = 1.4  # escape mass per distinct successor, order 2
@@ -226,8 +227,7 @@ def order_table(successors: dict[int, float], n_types: int, d: float, e: float, 
 # ---------------------------------------------------------------------------
 
 
-def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]], p: Params, boost=None) -> bytes:
-    """``boost``: optional word -> multiplier of its wordfreq weight in the general table."""
+def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]], p: Params) -> bytes:
     c = count(corpora)
 
     wf_top = wf[: p.wordfreq_words]
@@ -276,9 +276,6 @@ def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]]
     for k, v in c.unigram.items():
         if k in ids:
             prob[ids[k]] += p.general_domain * v / dom_total
-    if boost is not None:
-        wf_top = [(w, fr * boost(w)) for w, fr in wf_top]
-        wf_total = sum(fr for _, fr in wf_top)
     for w, fr in wf_top:
         prob[ids[" " + w]] += (1.0 - p.general_domain) * fr / wf_total
     unit = (MAX_G_TOTAL // 2) * (1.0 - p.general_oov)
@@ -361,7 +358,8 @@ def build(corpora: list[tuple[list[Prompt], float]], wf: list[tuple[str, float]]
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--codec", choices=sorted(MODELS), default="lm-ac-v1", help="which shipped model to build")
-    ap.add_argument("--out", type=Path, help="output file (default: the codec's model file in the package)")
+    ap.add_argument("--out", type=Path, help="write the (uncompressed) model file here instead of into the package, "
+                    "where lm-ac-v2 is stored zlib-compressed")
     ap.add_argument("--wordfreq-tsv", type=Path, help="word<TAB>frequency lines instead of the wordfreq package")
     ap.add_argument("--dump-wordfreq", type=Path, help="write the wordfreq table as TSV and stop")
     args = ap.parse_args(argv)

@@ -2,7 +2,9 @@
 
 Each codec module exposes ``encode(prompt) -> bytes`` and
 ``decode(payload) -> Prompt``.  ``decode`` must be bounded in time and memory
-and may raise only :class:`FormatError` / :class:`PromptError`.
+and may raise only :class:`FormatError` / :class:`PromptError` for bad payloads;
+a damaged or missing installation (e.g. a model file that fails its SHA-256
+check) raises :class:`~semcodec.errors.MissingError` instead (exit code 4).
 """
 
 from __future__ import annotations

@@ -282,8 +282,9 @@ def dump_model(vocab: list[str], groups: dict[int, list[tuple[tuple[int, int, in
     return bytes(out)
 
 
-def parse_model(data: bytes) -> Model:
-    sha = hashlib.sha256(data).hexdigest()
+def parse_model(data: bytes, sha256: str | None = None) -> Model:
+    """Parse a model file (``sha256``: its digest, if the caller already computed it)."""
+    sha = sha256 or hashlib.sha256(data).hexdigest()
     if data[: len(MAGIC)] != MAGIC:
         raise ModelError("not an lm-ac model file")
     pos = len(MAGIC)
@@ -325,24 +326,31 @@ def model_bytes(name: str = MODEL_FILE) -> bytes:
 
 
 def unpack(stored: bytes, what: str = "model file") -> bytes:
-    """Decompress a packed model file, bounded by :data:`MAX_MODEL_BYTES`."""
+    """Decompress a packed model file (one complete zlib stream, RFC 1950), at most :data:`MAX_MODEL_BYTES`."""
     d = zlib.decompressobj()
     try:
-        data = d.decompress(stored, MAX_MODEL_BYTES)
+        data = d.decompress(stored, MAX_MODEL_BYTES + 1)
     except zlib.error:
         data = b""
-    if not d.eof or d.unconsumed_tail or d.unused_data:
+    if not d.eof or d.unconsumed_tail or d.unused_data or len(data) > MAX_MODEL_BYTES:
         raise ModelError(f"{what} is damaged; reinstall semcodec")
     return data
 
 
-@lru_cache(maxsize=None)
 def load_model(name: str = MODEL_FILE) -> Model:
-    """A shipped model file (one of :data:`MODELS`), checked against its pinned SHA-256."""
+    """A shipped model file (one of :data:`MODELS`), checked against its pinned SHA-256; parsed once."""
     if name not in MODELS:
         raise ModelError(f"unknown prompt model file {name}")
+    return _load(name)
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> Model:
     data = model_bytes(name)
-    pinned = MODELS[name]
-    if pinned is not None and hashlib.sha256(data).hexdigest() != pinned:
+    sha = hashlib.sha256(data).hexdigest()
+    if sha != MODELS[name]:
         raise ModelError(f"{name} does not match the pinned SHA-256; the installation is damaged, reinstall semcodec")
-    return parse_model(data)
+    return parse_model(data, sha)
+
+
+load_model.cache_clear = _load.cache_clear  # type: ignore[attr-defined]

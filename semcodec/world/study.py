@@ -56,7 +56,8 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
             for key, v in zip(pics, model.clipsim(embs, ref)):
                 row[f"{role}_{key}"] = float(v)
         rows.append(row)
-    out: dict = {"budget": budget, "n": n, "m": m, "k": k, "images": len(rows), "rows": rows}
+    out: dict = {"budget": budget, "n": n, "m": m, "k": k, "prompt_codec": EncoderConfig().prompt_codec,
+                 "images": len(rows), "rows": rows}
     for role in ("judge", "critic"):
         out[role] = {key: _stats([r[f"{role}_{key}"] for r in rows]) for key in ("t1_seed0", "t1_bestK", "final")}
         out[role]["refinement_gain"] = _paired([r[f"{role}_t1_bestK"] for r in rows], [r[f"{role}_final"] for r in rows])
@@ -70,7 +71,8 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
 def render_md(study: dict, command: str) -> str:
     lines = [f"# Synthetic world: refinement and seed choice ({study['images']} held-out scenes)", "",
              f"Budget {study['budget']} bytes (mean file {study['mean_file_bytes']:.1f} B), N={study['n']} rounds, "
-             f"M={study['m']} prompts, K={study['k']} seeds; describer interrogator, critic world-clip, decoder world-v1; "
+             f"M={study['m']} prompts, K={study['k']} seeds; prompt codec {study.get('prompt_codec', 'zstd-dict-v1')}; "
+             "describer interrogator, critic world-clip, decoder world-v1; "
              f"mean encode time {study['mean_encode_s']:.2f} s per image on this machine.", "",
              "| CLIPSim (mean ± sd) | judge (world-judge, held out) | critic (world-clip) |", "|---|---|---|"]
     names = {"t1_seed0": "iteration 1, 1 seed", "t1_bestK": f"iteration 1, best of K={study['k']}",
