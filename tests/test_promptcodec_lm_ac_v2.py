@@ -175,9 +175,11 @@ def test_training_corpora_are_valid_distinct_and_disjoint_from_the_held_out_prom
     assert shared == []
 
 
+def test_field_ngrams_stay_inside_fields_and_ignore_case() -> None:
+    assert M.field_ngrams(["A red-barn", "RED barn, x"], 2) == {
+        ("a", "red"), ("red", "-"), ("-", "barn"), ("red", "barn"), ("barn", ","), (",", "x")}
+    assert M.field_ngrams(["a b", ""], 3) == set()
+
+
 def _grams(p: Prompt, n: int) -> set[tuple[str, ...]]:
-    out: set[tuple[str, ...]] = set()
-    for text in (p.scene, *p.objects, p.lighting, p.style or ""):
-        toks = [t.lower().strip() for t in M.tokenize(text) if t.strip()]
-        out.update(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
-    return out
+    return M.field_ngrams(p.parts(), n)

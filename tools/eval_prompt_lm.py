@@ -41,12 +41,8 @@ def load(path: Path) -> list[Prompt]:
 
 
 def grams(p: Prompt, n: int) -> set[tuple[str, ...]]:
-    """k-token sequences of each field (lm-ac tokens, lower case, spaces dropped)."""
-    out: set[tuple[str, ...]] = set()
-    for text in (p.scene, *p.objects, p.lighting, p.style or ""):
-        toks = [t.lower().strip() for t in M.tokenize(text) if t.strip()]
-        out.update(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
-    return out
+    """n-token sequences of each field (lm-ac tokens, lower case, spaces dropped)."""
+    return M.field_ngrams(p.parts(), n)
 
 
 def overlap() -> None:

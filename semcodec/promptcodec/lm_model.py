@@ -88,6 +88,16 @@ def tokenize(text: str) -> list[str]:
     return TOKEN_RE.findall(" " + text)
 
 
+def field_ngrams(fields, n: int) -> set[tuple[str, ...]]:
+    """Every run of ``n`` consecutive tokens inside one field (lower case, spaces
+    dropped, space tokens skipped): how the corpora are checked against the held-out set."""
+    out: set[tuple[str, ...]] = set()
+    for text in fields:
+        toks = [t.lower().strip() for t in tokenize(text) if t.strip()] if text else []
+        out.update(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    return out
+
+
 def is_word(token: str) -> bool:
     c = token[-1]
     return ("a" <= c <= "z") or ("A" <= c <= "Z")
