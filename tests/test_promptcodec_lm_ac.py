@@ -53,6 +53,16 @@ def model() -> M.Model:
     return M.load_model()
 
 
+@pytest.fixture(scope="module", params=[M.MODEL_FILE, M.MODEL_FILE_V2])
+def any_model(request) -> M.Model:
+    """Both shipped models: the procedure's guarantees must hold for each (IDs 2 and 3)."""
+    return M.load_model(request.param)
+
+
+def any_model_file(model: M.Model) -> str:
+    return next(name for name, sha in M.MODELS.items() if sha == model.sha256)
+
+
 def corpus_prompts(path: Path, n: int) -> list[Prompt]:
     lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     step = max(1, len(lines) // n)
@@ -199,19 +209,18 @@ def test_model_file_is_pinned_small_and_checked(model, monkeypatch) -> None:
         M.load_model.cache_clear()
 
 
-def test_model_round_trips_through_the_file_format(model) -> None:
-    data = M.model_bytes()
+def test_model_round_trips_through_the_file_format(any_model) -> None:
     again = M.dump_model(
-        model.vocab,
+        any_model.vocab,
         {
             gid: [
                 (ctx, list(zip(t.syms, t.freqs)), t.esc)
-                for ctx, t in ((c, model.groups[gid].get(c)) for c in model.groups[gid].contexts())
+                for ctx, t in ((c, any_model.groups[gid].get(c)) for c in any_model.groups[gid].contexts())
             ]
             for gid in M.GROUP_IDS
         },
     )
-    assert again == data
+    assert hashlib.sha256(again).hexdigest() == any_model.sha256 == M.MODELS[any_model_file(any_model)]
 
 
 def test_tokenizer_is_canonical() -> None:
@@ -232,7 +241,7 @@ def test_round_trip_corpus_samples(model, name) -> None:
         assert lm_ac.decode_with(model, payload) == p
 
 
-def test_round_trip_edge_prompts(model) -> None:
+def test_round_trip_edge_prompts(any_model) -> None:
     cases = [
         Prompt(scene="x"),
         Prompt(scene=" leading and trailing ", objects=("  ", " ,", "."), lighting=" ", style=" "),
@@ -243,8 +252,8 @@ def test_round_trip_edge_prompts(model) -> None:
         Prompt(scene="\U0001f600\U0010fffd\ufffd\u200d", style="\U0001f3a8"),
     ]
     for p in cases:
-        payload = lm_ac.encode_with(model, p)
-        assert lm_ac.decode_with(model, payload) == p
+        payload = lm_ac.encode_with(any_model, p)
+        assert lm_ac.decode_with(any_model, payload) == p
 
 
 _TEXT = st.one_of(
@@ -285,42 +294,42 @@ def test_whole_file_round_trip_through_the_container() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_every_truncation_is_refused(model) -> None:
+def test_every_truncation_is_refused(any_model) -> None:
     for p, _ in VECTORS[1:]:
-        payload = lm_ac.encode_with(model, p)
+        payload = lm_ac.encode_with(any_model, p)
         for n in range(len(payload)):
             with pytest.raises(FormatError):
-                lm_ac.decode_with(model, payload[:n])
+                lm_ac.decode_with(any_model, payload[:n])
 
 
-def test_appended_bytes_are_refused(model) -> None:
+def test_appended_bytes_are_refused(any_model) -> None:
     for p, _ in VECTORS:
-        payload = lm_ac.encode_with(model, p)
+        payload = lm_ac.encode_with(any_model, p)
         for tail in (b"\x00", b"\x01", b"\x80", b"\xff", b"\x00\x00", bytes(range(1, 9))):
             with pytest.raises(FormatError):
-                lm_ac.decode_with(model, payload + tail)
+                lm_ac.decode_with(any_model, payload + tail)
 
 
-def test_garbage_is_refused_or_is_a_genuine_encoding(model) -> None:
+def test_garbage_is_refused_or_is_a_genuine_encoding(any_model) -> None:
     rng = random.Random(66)
     refused = 0
     n = 300
     for _ in range(n):
         junk = bytes(rng.randrange(256) for _ in range(rng.randint(1, 80)))
         try:
-            p = lm_ac.decode_with(model, junk)
+            p = lm_ac.decode_with(any_model, junk)
         except FormatError:
             refused += 1
         else:  # a dense code accepts some strings; then they must be exactly canonical
-            assert lm_ac.encode_with(model, p) == junk
+            assert lm_ac.encode_with(any_model, p) == junk
     assert refused >= n * 9 // 10
 
 
-def test_huge_claimed_sizes_fail_fast(model) -> None:
+def test_huge_claimed_sizes_fail_fast(any_model) -> None:
     """Payloads that describe over-long fields or too many objects are refused early."""
 
     def raw(build) -> bytes:
-        e = lm_ac._Encoder(model)
+        e = lm_ac._Encoder(any_model)
         build(e)
         return e.rc.finish()
 
@@ -338,25 +347,25 @@ def test_huge_claimed_sizes_fail_fast(model) -> None:
     for payload in (long_word, long_text, long_number, raw(many_objects), b"\xff" * 4096, b"\x7f" * 4096):
         t0 = time.perf_counter()
         with pytest.raises(FormatError):
-            lm_ac.decode_with(model, payload)
+            lm_ac.decode_with(any_model, payload)
         assert time.perf_counter() - t0 < 2.0
 
 
-def test_non_canonical_spelling_is_refused(model) -> None:
+def test_non_canonical_spelling_is_refused(any_model) -> None:
     """A vocabulary word spelled letter by letter decodes but is not the canonical encoding."""
-    e = lm_ac._Encoder(model)
-    tid = model.ids[" red"]
+    e = lm_ac._Encoder(any_model)
+    tid = any_model.ids[" red"]
     e.token(M.F_SCENE, M.END, M.END, None)  # escape through every table...
     e.spell(M.F_SCENE, " red")  # ...and spell a word the vocabulary has
-    e.sym(model.groups[M.G_CASE].get((M.F_SCENE, 0, 0)), M.C_LOWER)
-    e.token(M.F_SCENE, M.END, model.unk, M.END)
+    e.sym(any_model.groups[M.G_CASE].get((M.F_SCENE, 0, 0)), M.C_LOWER)
+    e.token(M.F_SCENE, M.END, any_model.unk, M.END)
     e.flag(M.G_MORE, (0, 0, 0), 0)
     e.field(M.F_LIGHTING, "")
     e.flag(M.G_STYLE, (0, 0, 0), 0)
     payload = e.rc.finish()
     assert tid > 0
     with pytest.raises(FormatError, match="canonical"):
-        lm_ac.decode_with(model, payload)
+        lm_ac.decode_with(any_model, payload)
 
 
 def test_decode_prompt_wraps_only_format_errors() -> None:
