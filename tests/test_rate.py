@@ -164,6 +164,23 @@ def test_json_output_and_the_sembench_group(tmp_path, capsys):
     assert data["sem_mean_bpp_512"] == pytest.approx(8 * sem["mean_bytes"] / 512**2)
 
 
+def test_timing_reports_every_codec_in_text_and_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(R, "PROMPT_CODECS", REGISTERED)
+    path = write_jsonl(tmp_path / "c.jsonl", PROMPTS)
+    assert R.main([str(path), "--timing", "--json"]) == 0
+    timings = json.loads(capsys.readouterr().out)["timings"]
+    assert [t["name"] for t in timings] == [c.name for c in REGISTERED]
+    longest = max(len(p.text().encode("utf-8")) for p in PROMPTS)
+    for t in timings:
+        assert t["longest_text_bytes"] == longest
+        assert 0 < t["encode_mean_ms"] <= t["encode_max_ms"] and 0 < t["decode_mean_ms"] <= t["decode_max_ms"]
+        assert t["first_call_ms"] > 0
+    assert R.main([str(path), "--timing"]) == 0
+    out = capsys.readouterr().out
+    assert "\n\nprompt codec (warm, best of 3 a prompt)" in out
+    assert all(any(line.startswith(c.name + " ") for line in out.splitlines()) for c in REGISTERED)
+
+
 def test_default_is_the_packaged_heldout_set(capsys):
     text = resources.files("semcodec.bench").joinpath("data", "heldout-prompts.jsonl").read_text(encoding="utf-8")
     n = sum(1 for line in text.splitlines() if line.strip())

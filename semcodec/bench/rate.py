@@ -19,6 +19,7 @@ Bits per character are ``8 * total bytes / total UTF-8 bytes of canonical text``
 from __future__ import annotations
 
 import json
+import time
 import zlib
 from dataclasses import dataclass
 from importlib import resources
@@ -30,7 +31,7 @@ from ..cli.common import run_main, sem_errors
 from ..container import SemFile, overhead_bytes
 from ..errors import InputError, PromptError
 from ..prompt import Prompt
-from ..promptcodec import encode_prompt
+from ..promptcodec import decode_prompt, encode_prompt
 from ..promptcodec.packing import pack
 from ..registry import DEFAULT_DECODER, DEFAULT_PROMPT_CODEC, PROMPT_CODECS, decoder_by_name, prompt_codec_by_name
 
@@ -173,6 +174,64 @@ def format_table(summary: Summary) -> str:
     return "\n".join(lines)
 
 
+def codec_timings(prompts: list[Prompt], repeat: int = 3) -> list[dict]:
+    """Wall-clock cost of every registered prompt codec on these prompts.
+
+    ``first_call_ms``: the first encode in this process (model or dictionary
+    loading included, unless an earlier call already loaded it); then each
+    prompt is encoded and decoded ``repeat`` times and the fastest run kept.
+    ``longest_*`` are for the prompt with the longest canonical text.
+    """
+    longest = max(range(len(prompts)), key=lambda i: len(prompts[i].text().encode("utf-8")))
+    out = []
+    for spec in PROMPT_CODECS:
+        t0 = time.perf_counter()
+        encode_prompt(prompts[0], spec)
+        first = time.perf_counter() - t0
+        enc: list[float] = []
+        dec: list[float] = []
+        for p in prompts:
+            payload = encode_prompt(p, spec)
+            best_e = best_d = float("inf")
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                encode_prompt(p, spec)
+                t1 = time.perf_counter()
+                decode_prompt(payload, spec)
+                t2 = time.perf_counter()
+                best_e, best_d = min(best_e, t1 - t0), min(best_d, t2 - t1)
+            enc.append(best_e)
+            dec.append(best_d)
+        out.append({
+            "name": spec.name,
+            "first_call_ms": 1e3 * first,
+            "encode_mean_ms": 1e3 * sum(enc) / len(enc),
+            "encode_max_ms": 1e3 * max(enc),
+            "decode_mean_ms": 1e3 * sum(dec) / len(dec),
+            "decode_max_ms": 1e3 * max(dec),
+            "longest_text_bytes": len(prompts[longest].text().encode("utf-8")),
+            "longest_encode_ms": 1e3 * enc[longest],
+            "longest_decode_ms": 1e3 * dec[longest],
+        })
+    return out
+
+
+def format_timings(timings: list[dict]) -> str:
+    n = timings[0]["longest_text_bytes"] if timings else 0
+    lines = [
+        "",
+        f"{'prompt codec (warm, best of 3 a prompt)':<40} {'1st call':>9} {'enc mean':>9} {'enc max':>8} "
+        f"{'dec mean':>9} {'dec max':>8} {f'enc {n} B':>10} {f'dec {n} B':>10}",
+    ]
+    for t in timings:
+        lines.append(
+            f"{t['name']:<40} {t['first_call_ms']:>7.1f}ms {t['encode_mean_ms']:>7.2f}ms {t['encode_max_ms']:>6.2f}ms "
+            f"{t['decode_mean_ms']:>7.2f}ms {t['decode_max_ms']:>6.2f}ms {t['longest_encode_ms']:>8.2f}ms "
+            f"{t['longest_decode_ms']:>8.2f}ms"
+        )
+    return "\n" + "\n".join(lines)
+
+
 def load_prompts(path: str | None) -> tuple[list[Prompt], str]:
     """Read a JSONL prompt corpus (blank lines skipped); ``None`` is the packaged held-out set."""
     if path is None:
@@ -204,19 +263,24 @@ def load_prompts(path: str | None) -> tuple[list[Prompt], str]:
 @click.command("rate", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("corpus", required=False, metavar="[CORPUS.jsonl]")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+@click.option("--timing", is_flag=True, help="Also time every prompt codec (load, warm encode and decode).")
 @sem_errors
-def rate(corpus: str | None, as_json: bool) -> int:
+def rate(corpus: str | None, as_json: bool, timing: bool) -> int:
     """Prompt bytes and bits per character on a prompt corpus.
 
     CORPUS.jsonl holds one prompt a line as JSON ({"scene", "objects",
     "lighting", "style"}); without it, the packaged held-out prompts are used.
     """
     prompts, source = load_prompts(corpus)
+    timings = codec_timings(prompts) if timing else None  # first: the first call includes loading
     summary = summarise(rate_rows(prompts), source)
     if as_json:
-        click.echo(json.dumps(summary.to_json(), indent=2))
+        data = summary.to_json()
+        if timings is not None:
+            data["timings"] = timings
+        click.echo(json.dumps(data, indent=2))
     else:
-        click.echo(format_table(summary))
+        click.echo(format_table(summary) + (format_timings(timings) if timings is not None else ""))
     return 0
 
 
@@ -225,4 +289,4 @@ def main(argv: list[str] | None = None) -> int:
     return run_main(rate, argv, "sembench rate")
 
 
-__all__ = ["rate", "main", "rate_rows", "summarise", "load_prompts", "columns", "sem_overhead"]
+__all__ = ["rate", "main", "rate_rows", "summarise", "load_prompts", "columns", "sem_overhead", "codec_timings"]
