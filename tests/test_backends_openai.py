@@ -36,7 +36,7 @@ from semcodec.backends.openai_image import load_generator
 from semcodec.backends.openai_text import load_describer
 from semcodec.errors import EXIT_MISSING, BackendError, MissingError, ModelUnavailableError
 from semcodec.prompt import Prompt
-from semcodec.registry import DECODERS, decoder_by_name, describer_by_name
+from semcodec.registry import decoder_by_name, describer_by_name
 from semcodec.testing.fake_openai import FakeOpenAI, Reply, _strict_schema_problem
 
 

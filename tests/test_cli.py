@@ -95,8 +95,6 @@ def test_bad_files_one_line_exit_3(tmp_path, capsys, content, fragment):
     assert seminfo.main(["--json", str(bad)]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "bad.sem" in err and "Traceback" not in err
-    import re
-
     assert re.search(fragment, err)
 
 

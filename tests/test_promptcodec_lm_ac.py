@@ -275,11 +275,13 @@ def prompts(draw) -> Prompt:
         assume(False)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(prompts())
-def test_property_lossless_for_any_valid_prompt(p: Prompt) -> None:
-    payload = encode_prompt(p, SPEC)
-    assert decode_prompt(payload, SPEC) == p
+@pytest.mark.parametrize("codec", ["lm-ac-v1", "lm-ac-v2"])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(p=prompts())
+def test_property_lossless_for_any_valid_prompt(codec: str, p: Prompt) -> None:
+    spec = prompt_codec_by_name(codec)
+    payload = encode_prompt(p, spec)
+    assert decode_prompt(payload, spec) == p
 
 
 def test_whole_file_round_trip_through_the_container() -> None:

@@ -11,7 +11,6 @@ import pytest
 
 from semcodec.prompt import Prompt
 from semcodec.promptcodec import zstd_dict
-from semcodec.promptcodec.packing import pack
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "train-v1.jsonl"

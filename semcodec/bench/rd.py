@@ -491,7 +491,6 @@ def build_sem_codec(*, critic: Any, critic_name: str, budgets: Sequence[int], de
                     device: str | None, model_dir: str | None) -> SemCodec:
     """The sem leaf with its models; MissingError (with the reason) if it cannot run here."""
     from ..backends import load_describer, load_generator
-    from ..registry import decoder_by_name
 
     if critic is None:
         raise MissingError(f"the encoder needs the critic {critic_name} (`semmodels download {critic_name}` or --model-dir DIR)")
