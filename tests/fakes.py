@@ -38,6 +38,23 @@ def _colour_vec(rgb) -> np.ndarray:
     return np.array([r, g, b, 0.3])
 
 
+class HistCritic:
+    """A tiny deterministic image critic for the bench tests: an 8-bin-per-channel
+    colour histogram, unit-normalised (image embeddings only; no text side)."""
+
+    def __init__(self, name: str = "hist") -> None:
+        self.name = name
+        self.context_length = 77
+
+    def embed_images(self, images):
+        rows = []
+        for im in images:
+            a = np.asarray(im.convert("RGB"))
+            h = np.concatenate([np.bincount(a[..., c].ravel() // 32, minlength=8) for c in range(3)]).astype(np.float64)
+            rows.append(h / np.linalg.norm(h))
+        return np.stack(rows).astype(np.float32)
+
+
 class FakeCritic:
     name = "fake-colour-critic"
     context_length = 77

@@ -10,23 +10,7 @@ from semcodec.bench import metrics as M
 from semcodec.bench.dataset import list_images, load_dataset
 from semcodec.errors import InputError
 
-
-class HistCritic:
-    """A tiny deterministic critic: an 8-bin-per-channel colour histogram, unit-normalised."""
-
-    name = "hist"
-
-    def __init__(self):
-        self.calls = 0
-
-    def embed_images(self, images):
-        self.calls += 1
-        rows = []
-        for im in images:
-            a = np.asarray(im.convert("RGB"))
-            h = np.concatenate([np.bincount(a[..., c].ravel() // 32, minlength=8) for c in range(3)]).astype(np.float64)
-            rows.append(h / np.linalg.norm(h))
-        return np.stack(rows).astype(np.float32)
+from fakes import HistCritic
 
 
 def noisy(size=(40, 30), seed=0, sigma=0.0, base=None):

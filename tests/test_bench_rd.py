@@ -17,26 +17,10 @@ from semcodec.bench.dataset import load_dataset
 from semcodec.container import decode
 from semcodec.errors import MissingError
 
-from fakes import FakeCritic, FakeDescriber, FakeGenerator
+from fakes import FakeCritic, FakeDescriber, FakeGenerator, HistCritic
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BASE = ["param", "bpp", "clipsim", "clipsim_judge", "psnr", "ssim"]
-
-
-class HistCritic:
-    """Deterministic stand-in critic: unit colour histogram (8 bins per channel)."""
-
-    def __init__(self, name="hist"):
-        self.name = name
-        self.context_length = 77
-
-    def embed_images(self, images):
-        rows = []
-        for im in images:
-            a = np.asarray(im.convert("RGB"))
-            h = np.concatenate([np.bincount(a[..., c].ravel() // 32, minlength=8) for c in range(3)]).astype(np.float64)
-            rows.append(h / np.linalg.norm(h))
-        return np.stack(rows).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
