@@ -50,7 +50,7 @@ VECTORS = [
 
 @pytest.fixture(scope="module")
 def model() -> M.Model:
-    return M.load_model()
+    return M.load_model(M.MODEL_FILE)
 
 
 @pytest.fixture(scope="module", params=[M.MODEL_FILE, M.MODEL_FILE_V2])
@@ -191,19 +191,23 @@ def test_registry_entry() -> None:
     assert prompt_codec_by_id(2) is SPEC
 
 
-def test_model_file_is_pinned_small_and_checked(model, monkeypatch) -> None:
-    data = M.model_bytes()
+def test_model_file_is_pinned_and_small(model) -> None:
+    data = M.model_bytes(M.MODEL_FILE)
     assert len(data) <= 4 * 1024 * 1024
     pinned = M.MODELS[M.MODEL_FILE]
     assert pinned is not None and hashlib.sha256(data).hexdigest() == pinned
     assert model.sha256 == pinned
-    damaged = bytearray(data)
-    damaged[len(damaged) // 2] ^= 1
+
+
+@pytest.mark.parametrize("codec,name,flip", [("lm-ac-v1", M.MODEL_FILE, (2, 0x01)), ("lm-ac-v2", M.MODEL_FILE_V2, (3, 0x10))])
+def test_a_model_that_fails_its_sha256_is_refused(monkeypatch, codec, name, flip) -> None:
+    damaged = bytearray(M.model_bytes(name))
+    damaged[len(damaged) // flip[0]] ^= flip[1]
     monkeypatch.setattr(M, "model_bytes", lambda *a: bytes(damaged))
     M.load_model.cache_clear()
     try:
         with pytest.raises(MissingError, match="SHA-256"):
-            M.load_model()
+            encode_prompt(Prompt(scene="x"), prompt_codec_by_name(codec))
     finally:
         monkeypatch.undo()
         M.load_model.cache_clear()

@@ -321,8 +321,8 @@ def decode_with(model: M.Model, payload: bytes) -> Prompt:
 
 
 def encode(prompt: Prompt) -> bytes:
-    return encode_with(M.load_model(), prompt)
+    return encode_with(M.load_model(M.MODEL_FILE), prompt)
 
 
 def decode(payload: bytes) -> Prompt:
-    return decode_with(M.load_model(), bytes(payload))
+    return decode_with(M.load_model(M.MODEL_FILE), bytes(payload))

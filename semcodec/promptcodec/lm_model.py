@@ -21,7 +21,7 @@ from itertools import accumulate
 
 from ..errors import MissingError
 
-MODEL_FILE = "lm-ac-v1.bin"  # the default of load_model(): codec ID 2
+MODEL_FILE = "lm-ac-v1.bin"  # codec ID 2
 MODEL_FILE_V2 = "lm-ac-v2.bin"  # codec ID 3
 # Model file -> SHA-256, checked on every load.  Each file's bytes are fixed
 # forever by its prompt-codec ID: a better model is a new file and a new ID.
@@ -325,7 +325,7 @@ def parse_model(data: bytes, sha256: str | None = None) -> Model:
     return Model(vocab, groups, sha)
 
 
-def model_bytes(name: str = MODEL_FILE) -> bytes:
+def model_bytes(name: str) -> bytes:
     """The model file's bytes as the spec defines them (decompressed if stored packed)."""
     stored = name + PACKED_SUFFIX if name in PACKED else name
     try:
@@ -347,20 +347,13 @@ def unpack(stored: bytes, what: str = "model file") -> bytes:
     return data
 
 
-def load_model(name: str = MODEL_FILE) -> Model:
+@lru_cache(maxsize=None)
+def load_model(name: str) -> Model:
     """A shipped model file (one of :data:`MODELS`), checked against its pinned SHA-256; parsed once."""
     if name not in MODELS:
         raise ModelError(f"unknown prompt model file {name}")
-    return _load(name)
-
-
-@lru_cache(maxsize=None)
-def _load(name: str) -> Model:
     data = model_bytes(name)
     sha = hashlib.sha256(data).hexdigest()
     if sha != MODELS[name]:
         raise ModelError(f"{name} does not match the pinned SHA-256; the installation is damaged, reinstall semcodec")
     return parse_model(data, sha)
-
-
-load_model.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
