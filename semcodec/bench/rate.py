@@ -74,6 +74,8 @@ def _zstd19():
 def rate_rows(prompts: Iterable[Prompt]) -> list[dict[str, int]]:
     """One dict of byte counts per prompt, keyed by :func:`columns`."""
     cctx = _zstd19()
+    decoder = decoder_by_name(DEFAULT_DECODER)
+    sem_columns = [("sem", prompt_codec_by_name(DEFAULT_PROMPT_CODEC)), *((f"sem:{c.name}", c) for c in _other_codecs())]
     rows = []
     for prompt in prompts:
         text = prompt.text().encode("utf-8")
@@ -81,12 +83,9 @@ def rate_rows(prompts: Iterable[Prompt]) -> list[dict[str, int]]:
         row = {"text": len(text), "zlib9": len(zlib.compress(text, 9)), "msgpack": len(raw), "zstd19": len(cctx.compress(raw))}
         for spec in PROMPT_CODECS:
             row[spec.name] = len(encode_prompt(prompt, spec))
-        row["sem"] = len(SemFile.create(prompt, prompt_codec=DEFAULT_PROMPT_CODEC, seed=SEM_SEED,
-                                        width=SEM_SIZE, height=SEM_SIZE).to_bytes())
-        for spec in _other_codecs():
-            sem = SemFile(prompt=prompt, decoder=decoder_by_name(DEFAULT_DECODER), prompt_codec=spec,
-                          seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
-            row[f"sem:{spec.name}"] = len(sem.to_bytes())
+        for column, spec in sem_columns:
+            sem = SemFile(prompt=prompt, decoder=decoder, prompt_codec=spec, seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
+            row[column] = len(sem.to_bytes())
         rows.append(row)
     return rows
 
