@@ -30,11 +30,13 @@ def _paired(a: list[float], b: list[float]) -> dict:
 
 def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, judge, generator, describer) -> dict:
     from semcodec.encoder import EncoderConfig, encode_image
+    from semcodec.registry import DEFAULT_PROMPT_CODEC
     from semcodec.prompt import Prompt
 
     rows = []
     for img in images:
-        cfg = EncoderConfig(n=n, m=m, k=k, budget_bytes=budget, decoder=generator.spec.name)
+        cfg = EncoderConfig(n=n, m=m, k=k, budget_bytes=budget, decoder=generator.spec.name,
+                            prompt_codec=DEFAULT_PROMPT_CODEC)
         t0 = time.perf_counter()
         res = encode_image(img.image, config=cfg, critic=critic, generator=generator, describer=describer)
         secs = time.perf_counter() - t0
@@ -56,7 +58,7 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
             for key, v in zip(pics, model.clipsim(embs, ref)):
                 row[f"{role}_{key}"] = float(v)
         rows.append(row)
-    out: dict = {"budget": budget, "n": n, "m": m, "k": k, "prompt_codec": EncoderConfig().prompt_codec,
+    out: dict = {"budget": budget, "n": n, "m": m, "k": k, "prompt_codec": DEFAULT_PROMPT_CODEC,
                  "images": len(rows), "rows": rows}
     for role in ("judge", "critic"):
         out[role] = {key: _stats([r[f"{role}_{key}"] for r in rows]) for key in ("t1_seed0", "t1_bestK", "final")}
@@ -71,7 +73,7 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
 def render_md(study: dict, command: str) -> str:
     lines = [f"# Synthetic world: refinement and seed choice ({study['images']} held-out scenes)", "",
              f"Budget {study['budget']} bytes (mean file {study['mean_file_bytes']:.1f} B), N={study['n']} rounds, "
-             f"M={study['m']} prompts, K={study['k']} seeds; prompt codec {study.get('prompt_codec', 'zstd-dict-v1')}; "
+             f"M={study['m']} prompts, K={study['k']} seeds; prompt codec {study['prompt_codec']}; "
              "describer interrogator, critic world-clip, decoder world-v1; "
              f"mean encode time {study['mean_encode_s']:.2f} s per image on this machine.", "",
              "| CLIPSim (mean ± sd) | judge (world-judge, held out) | critic (world-clip) |", "|---|---|---|"]
