@@ -202,7 +202,7 @@ def hub_cache_dir() -> str | None:
 
 def cached_snapshot(entry: Any) -> Path | None:
     """The Hugging Face cache's snapshot of the entry at its pinned revision, if complete."""
-    if is_api(entry) or is_builtin(entry) or not getattr(entry, "revision", None):
+    if not getattr(entry, "revision", None):  # API and built-in entries pin no hub snapshot
         return None
     hub = _import_hub()
     try:
