@@ -29,15 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
+import train_prompt_lm as T  # noqa: E402  (its corpus reader; wordfreq is imported only for builds)
 from semcodec.prompt import Prompt  # noqa: E402
 from semcodec.promptcodec import lm_model as M  # noqa: E402
 
 HELDOUT = ROOT / "semcodec" / "bench" / "data" / "heldout-prompts.jsonl"
 CORPORA = ("train-v1", "lm-extra-v1", "lm-extra-v2")
-
-
-def load(path: Path) -> list[Prompt]:
-    return [Prompt.from_dict(json.loads(ln)) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
 def grams(p: Prompt, n: int) -> set[tuple[str, ...]]:
@@ -46,11 +43,11 @@ def grams(p: Prompt, n: int) -> set[tuple[str, ...]]:
 
 
 def overlap() -> None:
-    held = load(HELDOUT)
+    held = T.read_prompts(HELDOUT)
     print(f"{len(held)} held-out prompts")
     print(f"{'corpus':<14}{'prompts':>8}  " + "  ".join(f"{k}-grams seen" for k in (4, 5, 6)) + "  prompts sharing a 5-/6-gram")
     for name in CORPORA:
-        corpus = load(ROOT / "corpus" / f"{name}.jsonl")
+        corpus = T.read_prompts(ROOT / "corpus" / f"{name}.jsonl")
         cells = []
         for k in (4, 5, 6):
             seen = set().union(*(grams(p, k) for p in corpus))
@@ -65,13 +62,12 @@ def overlap() -> None:
 
 
 def lopo(wordfreq_tsv: Path) -> None:
-    import train_prompt_lm as T
     from semcodec.promptcodec import lm_ac
 
     name, params = T.MODELS["lm-ac-v2"]
     wf = T.wordfreq_table(wordfreq_tsv)
     index = json.loads((ROOT / "corpus" / "lm-extra-v2.parts.json").read_text(encoding="utf-8"))
-    v2 = load(ROOT / "corpus" / "lm-extra-v2.jsonl")
+    v2 = T.read_prompts(ROOT / "corpus" / "lm-extra-v2.jsonl")
     fixed = [(T.read_prompts(ROOT / path), w) for path, w in params.corpora if not path.endswith("lm-extra-v2.jsonl")]
     weight = dict(params.corpora)["corpus/lm-extra-v2.jsonl"]
     bits = chars = 0
