@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from .backends.base import Critic, DescribeRequest, Describer, Generator
+from .backends.base import Critic, DescribeRequest, Describer, Generator, RefineFeedback
 from .budget import Budget, shorten
 from .container import SemFile
 from .errors import BackendError, BudgetError, ModelUnavailableError, PromptError
@@ -211,7 +211,8 @@ def encode_image(
             if best is None:
                 proposals = clock.timed("describe", describer.describe, request)
             else:
-                proposals = clock.timed("describe", describer.refine, request, best.prompt)
+                feedback = RefineFeedback(render=best.image, score=best.clipsim, t=best.t)
+                proposals = clock.timed("describe", describer.refine, request, best.prompt, feedback)
         finally:
             book(describer.calls[calls_before:])
         fitted_before = len(describer.calls)

@@ -145,7 +145,7 @@ class FakeDescriber:
         names = list(COLOURS)
         return [self._prompt(names[i % len(names)], i) for i in range(request.m)]
 
-    def refine(self, request: DescribeRequest, best: Prompt):
+    def refine(self, request: DescribeRequest, best: Prompt, feedback=None):
         self._record("refine")
         names = list(COLOURS)
         out = [best]

@@ -179,9 +179,34 @@ def test_spend_is_booked_in_the_trace():
 
 
 class StuckDescriber(FakeDescriber):
-    def refine(self, request, best):
+    def refine(self, request, best, feedback=None):
         self._record("refine")
         return [best] * request.m  # never proposes anything new
+
+
+class LookingDescriber(FakeDescriber):
+    def __init__(self):
+        super().__init__()
+        self.feedback = []
+
+    def refine(self, request, best, feedback=None):
+        self.feedback.append((best, feedback))
+        return super().refine(request, best, feedback)
+
+
+def test_refine_sees_the_best_render_and_its_score():
+    desc = LookingDescriber()
+    result, *_ = run(EncoderConfig(n=3, m=2, k=2, budget_bytes=None), desc=desc)
+    its = result.trace["iterations"]
+    assert len(desc.feedback) == 2
+    for t, (best, fb) in enumerate(desc.feedback, start=2):
+        prev = its[t - 2]  # the trace row of the round before this refine
+        assert fb is not None and fb.t == prev["best_t"]
+        assert fb.score == prev["best_clipsim"]
+        assert fb.render.size == (48, 32)
+        best_it = its[fb.t - 1]
+        assert best.to_dict() == best_it["prompts"][best_it["chosen"]]["prompt"]
+    assert np.array_equal(np.asarray(desc.feedback[-1][1].render), np.asarray(result.best_image)) or its[-1]["improved"]
 
 
 def test_patience_stops_early_and_says_so():

@@ -75,6 +75,19 @@ class DescribeRequest:
 
 
 @dataclass
+class RefineFeedback:
+    """What the loop knows of the best prompt so far, for a refiner that looks.
+
+    ``render`` is the best prompt's winning render, resized to the original's
+    size: for a seeded decoder, exactly the picture the receiver will see.
+    """
+
+    render: "Image.Image"
+    score: float  # the critic's CLIPSim of that render against the original
+    t: int  # the round it came from
+
+
+@dataclass
 class ModelCall:
     """One call to a remote or local language model, for the trace and cost."""
 
@@ -97,8 +110,12 @@ class Describer(Protocol):
     def describe(self, request: DescribeRequest) -> list["Prompt"]:
         """Round 1: M candidate descriptions of the image."""
 
-    def refine(self, request: DescribeRequest, best: "Prompt") -> list["Prompt"]:
-        """Round t>1: M variations of the best prompt so far."""
+    def refine(
+        self, request: DescribeRequest, best: "Prompt", feedback: RefineFeedback | None = None
+    ) -> list["Prompt"]:
+        """Round t>1: M variations of the best prompt so far.  ``feedback`` carries
+        the best render and its score (the encoder always passes it; a refiner
+        that cannot look at images may ignore it)."""
 
     def compress(self, request: DescribeRequest, prompt: "Prompt") -> "Prompt":
         """A shorter prompt with the same meaning, within request.max_text_bytes."""

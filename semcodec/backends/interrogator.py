@@ -192,7 +192,7 @@ class Interrogator:
                 uniq.append(p)
         return uniq
 
-    def refine(self, request: DescribeRequest, best: Prompt) -> list[Prompt]:
+    def refine(self, request: DescribeRequest, best: Prompt, feedback=None) -> list[Prompt]:
         start = time.perf_counter()
         img = self._img(request.image)
         done = self._proposed.setdefault(id(request.image), set())

@@ -217,7 +217,7 @@ class LocalVLMDescriber:
 
         return self._prompts("describe", request, instructions, request.m)
 
-    def refine(self, request: DescribeRequest, best: Prompt) -> list[Prompt]:
+    def refine(self, request: DescribeRequest, best: Prompt, feedback=None) -> list[Prompt]:
         def instructions(k: int) -> str:
             return refine_instructions(best, k, request.max_text_bytes)
 

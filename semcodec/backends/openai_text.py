@@ -112,7 +112,7 @@ class OpenAIDescriber:
         instructions = describe_instructions(request.m, request.max_text_bytes, request.caption)
         return self._ask("describe", instructions, request, request.m, with_image=True)
 
-    def refine(self, request: DescribeRequest, best: Prompt) -> list[Prompt]:
+    def refine(self, request: DescribeRequest, best: Prompt, feedback=None) -> list[Prompt]:
         instructions = refine_instructions(best, request.m, request.max_text_bytes)
         return self._ask("refine", instructions, request, request.m, with_image=True)
 

@@ -110,7 +110,7 @@ class FixedDescriber:
         self.calls.append(ModelCall(kind="describe", model="fixed", seconds=0.0))
         return self._pick(request.m, 0)
 
-    def refine(self, request: DescribeRequest, best: Prompt) -> list[Prompt]:
+    def refine(self, request: DescribeRequest, best: Prompt, feedback=None) -> list[Prompt]:
         self.calls.append(ModelCall(kind="refine", model="fixed", seconds=0.0))
         return [best, *self._pick(request.m - 1, len(self.calls))]
 
