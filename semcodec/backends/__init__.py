@@ -49,7 +49,9 @@ def load_describer(name: str, *, model: str | None = None, device: str | None = 
     if name == "openai":
         from .openai_text import load_describer as load
 
-        return load(model or "gpt-4.1-mini", **api)
+        from ..registry import DEFAULT_TEXT_MODEL
+
+        return load(model or DEFAULT_TEXT_MODEL, **api)
     from .local_vlm import load_describer as load
 
     return load(name, model_dir=model_dir, device=device)
