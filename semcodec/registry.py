@@ -435,7 +435,7 @@ DESCRIBERS: tuple[DescriberSpec, ...] = (
         name="interrogator",
         kind="local",
         family="interrogator",
-        model="world-clip",
+        model="ViT-B-32",
         description="LLM-free CLIP interrogator: beam search over vocabulary phrases scored by a CLIP critic; "
         "refines by local edits (add, drop, swap a phrase)",
         notes="scores with the encoder's critic (--describer-model names another); vocabulary --vocab NAME|FILE: "

@@ -39,7 +39,9 @@ def load_describer(name: str, *, model: str | None = None, device: str | None = 
 
     "interrogator" (LLM-free, :mod:`.interrogator`) scores vocabulary phrases
     with a CLIP critic: ``critic=`` an already loaded Critic, else ``model``
-    names the critic to load (default world-clip); ``vocabulary=`` a file.
+    names the critic to load (default world-clip); ``vocabulary=`` a name
+    (``photo``, ``world``) or a file, by default ``world`` for the world-*
+    critics and ``photo`` for the others.
     """
     if name == "interrogator":
         from .interrogator import load_describer as load_interrogator
