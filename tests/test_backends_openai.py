@@ -588,3 +588,14 @@ def test_text_models_record_shutdowns_and_replacements():
     assert text_model_notice("gpt-4.1-mini", today="2026-12-06") is None  # 39 days: no warning yet
     assert text_model_notice("gpt-6-luna", today="2030-01-01") is None
     assert text_model_notice("some-other-model") is None
+
+
+@pytest.mark.parametrize("name", ["gpt-image-2.6-flare", "gpt-image-2.6-sunburst"])
+def test_current_image_models_render_through_the_fake_server(fake, name):
+    spec = decoder_by_name(name)
+    assert spec.id in (10, 11) and spec.family == "openai" and not spec.deterministic and spec.retired is None
+    g, _ = gen(fake, name)
+    (r,) = g.render("a red boat at dawn", [None])
+    assert r.image.size == (1024, 1024) and r.cost_usd == pytest.approx(0.211)
+    body = fake.requests_to("images")[0].body
+    assert body["model"] == name and body["quality"] == "high" and "style" not in body
