@@ -296,6 +296,8 @@ def list_models(model_dir: str | os.PathLike | None = None) -> list[dict[str, An
             "deterministic": True if isinstance(entry, registry.CriticSpec) else getattr(entry, "deterministic", None),
             "retired": getattr(entry, "retired", None),
         }
+        if isinstance(entry, registry.DescriberSpec):  # its default model (an API name, a hub repo, a critic)
+            row["model"] = entry.model
         if is_api(entry):
             row["weights"] = "api"
             row["api_key_set"] = bool(os.environ.get("OPENAI_API_KEY"))

@@ -162,6 +162,31 @@ DECODERS: tuple[DecoderSpec, ...] = (
         height=128,
         params=MappingProxyType({"vocab": "semcodec/world/data/vocab.json"}),
     ),
+    # OpenAI's image models of 2026-11 (image generation guide and deprecations
+    # page, read 2026-12-06: the recommended replacements of gpt-image-1-mini
+    # and gpt-image-1.5).  Flare is the fast tier, Sunburst the detail tier.
+    DecoderSpec(
+        id=10,
+        name="gpt-image-2.6-flare",
+        family="openai",
+        deterministic=False,
+        description="OpenAI gpt-image-2.6-flare (released 2026-11-04; fast tier), 1024x1024, quality high",
+        source="gpt-image-2.6-flare",
+        width=1024,
+        height=1024,
+        params=MappingProxyType({"shape": "gpt-image", "size": "1024x1024", "quality": "high"}),
+    ),
+    DecoderSpec(
+        id=11,
+        name="gpt-image-2.6-sunburst",
+        family="openai",
+        deterministic=False,
+        description="OpenAI gpt-image-2.6-sunburst (released 2026-11-04; detail tier), 1024x1024, quality high",
+        source="gpt-image-2.6-sunburst",
+        width=1024,
+        height=1024,
+        params=MappingProxyType({"shape": "gpt-image", "size": "1024x1024", "quality": "high"}),
+    ),
 )
 
 DEFAULT_DECODER = "sd-turbo"
@@ -388,11 +413,11 @@ DESCRIBERS: tuple[DescriberSpec, ...] = (
         name="openai",
         kind="api",
         family="openai",
-        model="gpt-4.1-mini",
-        description="OpenAI chat completions with image input and structured outputs (strict json_schema)",
-        notes="needs OPENAI_API_KEY (and optionally OPENAI_BASE_URL); the image is sent downscaled to "
-        "<= 512 px; OpenAI shuts gpt-4.1-mini down on 2027-01-14: pass another vision chat model then",
-        shutdown="2027-01-14",
+        model="gpt-6-luna",
+        description="OpenAI vision model with structured outputs (strict json_schema), through the Responses API "
+        "or Chat Completions; gpt-6-luna is a reasoning model: reasoning effort low, no temperature",
+        notes="needs OPENAI_API_KEY (and optionally OPENAI_BASE_URL); the image (and, when refining, the best "
+        "render) is sent downscaled to <= 512 px; shutdown dates of every text model: TEXT_MODELS (read 2026-12-06)",
     ),
     DescriberSpec(
         name="local-vlm",
@@ -410,11 +435,12 @@ DESCRIBERS: tuple[DescriberSpec, ...] = (
         name="interrogator",
         kind="local",
         family="interrogator",
-        model="world-clip",
+        model="ViT-B-32",
         description="LLM-free CLIP interrogator: beam search over vocabulary phrases scored by a CLIP critic; "
         "refines by local edits (add, drop, swap a phrase)",
-        notes="--describer-model names the critic it scores with (default world-clip); vocabulary "
-        "semcodec/world/data/vocab.json (the synthetic world's) unless another file is given",
+        notes="scores with the encoder's critic (--describer-model names another); vocabulary --vocab NAME|FILE: "
+        "'photo' (semcodec/backends/data/photo-vocab-v1.json, the default for real CLIPs) or 'world' (the "
+        "synthetic world's, the default for the world-* critics)",
     ),
 )
 
@@ -430,3 +456,88 @@ def describer_by_name(name: str) -> DescriberSpec:
 
 def describer_names() -> list[str]:
     return [d.name for d in DESCRIBERS]
+
+
+# ---------------------------------------------------------------------------
+# OpenAI text models a describer may name: reasoning or not, and shutdown
+# dates with OpenAI's recommended replacement.  Read 2026-12-06 from OpenAI's
+# deprecations page (developers.openai.com/api/docs/deprecations) and model
+# pages, through the docs search tool; where the page's excerpt was cut off,
+# the replacement is the one mirrors of that page quote (``source``).
+# ---------------------------------------------------------------------------
+
+TEXT_MODELS_AS_OF = "2026-12-06"
+SHUTDOWN_WARN_DAYS = 30  # a model this close to its shutdown warns once on stderr
+
+
+@dataclass(frozen=True)
+class TextModelSpec:
+    name: str  # API model name (dated snapshots match their family: gpt-4.1-mini-2025-04-14 -> gpt-4.1-mini)
+    reasoning: bool  # takes reasoning effort, refuses sampling parameters (temperature, top_p)
+    vision: bool = True
+    shutdown: str | None = None  # ISO date OpenAI shuts it down, if announced
+    replacement: str | None = None  # OpenAI's recommended replacement
+    source: str = "OpenAI deprecations page, read 2026-12-06"
+
+
+TEXT_MODELS: tuple[TextModelSpec, ...] = (
+    TextModelSpec("gpt-6-luna", reasoning=True, source="OpenAI model page gpt-6-luna (released 2026-09-22), read 2026-12-06"),
+    TextModelSpec("gpt-6-sol", reasoning=True, source="OpenAI API reference model list, read 2026-12-06"),
+    TextModelSpec("gpt-6.1-sol", reasoning=True, source="OpenAI API reference model list, read 2026-12-06"),
+    TextModelSpec("gpt-6.1-terra", reasoning=True, source="OpenAI deprecations page (replacement of gpt-5-mini), read 2026-12-06"),
+    TextModelSpec("gpt-5.6-sol", reasoning=True, source="OpenAI API reference model list, read 2026-12-06"),
+    TextModelSpec("gpt-5.6-terra", reasoning=True, source="OpenAI API reference model list, read 2026-12-06"),
+    TextModelSpec("gpt-5.6-luna", reasoning=True, source="OpenAI API reference model list, read 2026-12-06"),
+    TextModelSpec("gpt-5.1", reasoning=True, shutdown="2027-04-01", replacement="gpt-6.1-sol",
+                  source="mirror of OpenAI's deprecations page (dev.to, 2026-10-28), read 2026-12-06"),
+    TextModelSpec("gpt-5", reasoning=True, shutdown="2026-12-11", replacement="gpt-6.1-sol"),
+    TextModelSpec("gpt-5-mini", reasoning=True, shutdown="2026-12-11", replacement="gpt-6.1-terra"),
+    TextModelSpec("gpt-5-nano", reasoning=True, shutdown="2026-12-11", replacement="gpt-5.6-luna",
+                  source="mirror of OpenAI's deprecations page (dev.to/aideprecations), read 2026-12-06"),
+    TextModelSpec("o3", reasoning=True, shutdown="2026-12-11", replacement="gpt-6.1-sol"),
+    TextModelSpec("o4-mini", reasoning=True, shutdown="2026-10-23", replacement="gpt-5.6-terra"),
+    TextModelSpec("gpt-4.1", reasoning=False, shutdown="2027-01-14", replacement="gpt-6-luna"),
+    TextModelSpec("gpt-4.1-mini", reasoning=False, shutdown="2027-01-14", replacement="gpt-6-luna"),
+    TextModelSpec("gpt-4.1-nano", reasoning=False, shutdown="2026-10-23", replacement="gpt-5.6-luna"),
+    TextModelSpec("gpt-4o", reasoning=False, shutdown="2027-01-14", replacement="gpt-6-luna"),
+    TextModelSpec("gpt-4o-mini", reasoning=False, shutdown="2027-01-14", replacement="gpt-6-luna"),
+)
+DEFAULT_TEXT_MODEL = "gpt-6-luna"
+REFERENCE_TEXT_MODEL = "gpt-4.1-mini"  # the seed's (reference system's) describer
+
+if len({t.name for t in TEXT_MODELS}) != len(TEXT_MODELS) or DEFAULT_TEXT_MODEL not in {t.name for t in TEXT_MODELS}:
+    raise AssertionError("duplicate or missing text model")  # programming error, caught by tests
+
+
+def text_model(name: str) -> TextModelSpec | None:
+    """The entry for an API model name (a dated snapshot matches its family), or None if unknown."""
+    import re
+
+    for candidate in (name, re.sub(r"-\d{4}-\d{2}-\d{2}$", "", name)):
+        for t in TEXT_MODELS:
+            if t.name == candidate:
+                return t
+    return None
+
+
+def text_model_notice(name: str, today: str | None = None) -> str | None:
+    """Refuse a text model past its shutdown date; a warning line for one within 30 days, else None.
+
+    Raises :class:`~semcodec.errors.ModelUnavailableError` (one line naming
+    OpenAI's replacement) for a model whose shutdown date is today or earlier.
+    """
+    import datetime
+
+    from .errors import ModelUnavailableError
+
+    spec = text_model(name)
+    if spec is None or spec.shutdown is None:
+        return None
+    day = datetime.date.fromisoformat(today) if today else datetime.date.today()
+    shut = datetime.date.fromisoformat(spec.shutdown)
+    instead = f"; use {spec.replacement} (OpenAI's recommended replacement)" if spec.replacement else ""
+    if shut <= day:
+        raise ModelUnavailableError(f"model {name} was shut down by OpenAI on {spec.shutdown}{instead}")
+    if (shut - day).days <= SHUTDOWN_WARN_DAYS:
+        return f"model {name} is shut down by OpenAI on {spec.shutdown} ({(shut - day).days} days){instead}"
+    return None

@@ -245,7 +245,7 @@ def test_refine_and_compress(loaded):
     short = d.compress(request(m=2, budget=40), best)
     assert short == Prompt("red wall", (), "soft daylight")
     texts = [loaded.processor.tokenizer.decode(s["inputs"]["input_ids"][0]) for s in gen.seen]
-    assert best.text() in texts[0] and "exactly 2 improved variant(s)" in texts[0]
+    assert best.text() in texts[0] and "exactly 2 corrected variant(s)" in texts[0]
     assert "at most 40 bytes" in texts[1] and "exactly 1 prompt" in texts[1]
     assert [c.kind for c in d.calls] == ["refine", "compress"]
 
@@ -275,3 +275,39 @@ def test_registry_entry(monkeypatch):
         load_describer("openai")
     with pytest.raises(SemError, match="unknown model"):
         load_describer("no-such-vlm")
+
+
+def test_refine_with_feedback_sends_two_labelled_images(loaded):
+    from semcodec.backends.base import RefineFeedback
+
+    best = Prompt("a red wall with a crack", ("a brick",), "noon sun")
+    feedback = RefineFeedback(render=Image.new("RGB", (96, 64), (20, 200, 20)), score=0.734, t=2)
+    gen = Scripted(answer(item("a cracked red wall", "a brick"), item("red brick wall", "a crack")))
+    d = fresh(loaded, generate_fn=gen)
+    assert len(d.refine(request(m=2, budget=60), best, feedback)) == 2
+    inputs = gen.seen[0]["inputs"]
+    text = loaded.processor.tokenizer.decode(inputs["input_ids"][0])
+    assert text.count("<|vision_start|>") == 2 and inputs["image_grid_thw"].shape[0] == 2
+    assert text.index("Image 1: the ORIGINAL") < text.index("Image 2: the current best render") and "0.734" in text
+    assert "Two images are attached" in text and best.text() in text
+    (call,) = d.calls
+    assert call.extra["images"] == 2 and call.extra["images_sent"] == ["original", "best render"]
+    # the original's pixels come first, the render's second
+    pv = inputs["pixel_values"]
+    half = pv.shape[0] // 2
+    assert float(pv[:half].mean()) != pytest.approx(float(pv[half:].mean()))
+    # without feedback: one image, as before
+    gen2 = Scripted(answer(item("a cracked red wall"), item("red brick wall")))
+    fresh(loaded, generate_fn=gen2).refine(request(m=2, budget=60), best)
+    assert loaded.processor.tokenizer.decode(gen2.seen[0]["inputs"]["input_ids"][0]).count("<|vision_start|>") == 1
+
+
+def test_refine_with_feedback_runs_through_the_real_model(loaded):
+    from semcodec.backends.base import RefineFeedback
+
+    d = fresh(loaded, retries=0, max_new_tokens=16)
+    feedback = RefineFeedback(render=Image.new("RGB", (96, 64), (20, 200, 20)), score=0.5, t=2)
+    with pytest.raises(BackendError):  # random weights write no JSON; the forward pass took both images
+        d.refine(request(m=1, budget=40), Prompt("a wall"), feedback)
+    (call,) = d.calls
+    assert call.extra["images"] == 2 and call.input_tokens > 0 and call.output_tokens > 0

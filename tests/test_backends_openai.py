@@ -88,7 +88,7 @@ def prompts_json(n, scene="a red barn in snow"):
 
 
 def test_describe_round_trip_sends_image_and_strict_schema(fake):
-    d, _ = desc(fake)
+    d, _ = desc(fake, model="gpt-4.1-mini")
     assert isinstance(d, Describer)
     fake.push(Reply.chat(prompts_json(3), usage={"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}))
     out = d.describe(request(m=3, caption="a barn"))
@@ -183,9 +183,9 @@ def test_model_refusal_is_a_clear_error(fake):
 
 
 def test_describer_model_gone(fake):
-    d, _ = desc(fake)
+    d, _ = desc(fake, model="gpt-4.1-mini")
     fake.push(Reply.model_not_found("gpt-4.1-mini", route="chat"))
-    with pytest.raises(ModelUnavailableError, match=r"^model gpt-4.1-mini is not available at this endpoint .*2027-01-14.*another chat model"):
+    with pytest.raises(ModelUnavailableError, match=r"^model gpt-4.1-mini is not available at this endpoint .*2027-01-14.*another model that accepts images"):
         d.describe(request(m=1))
 
 
@@ -440,8 +440,8 @@ def test_cost_estimates():
 
 def test_describer_registry_entry():
     spec = describer_by_name("openai")
-    assert spec.kind == "api" and spec.family == "openai" and spec.model == "gpt-4.1-mini"
-    assert spec.shutdown == "2027-01-14"
+    assert spec.kind == "api" and spec.family == "openai" and spec.model == "gpt-6-luna"
+    assert spec.shutdown is None
 
 
 def test_non_json_success_body_is_a_clear_error(fake):
@@ -475,3 +475,127 @@ def test_working_decoders_follow_the_retirement_dates():
     after = working_decoders("2026-12-01")
     assert "gpt-image-1.5" not in after and "gpt-image-2" in after and "sd-turbo" in after
     assert "world-v1" not in before  # verification-only decoder is never suggested for photographs
+
+
+# -- the current default model (gpt-6-luna, a reasoning model), both request shapes, visual refinement --------
+
+
+def _feedback(t=2, score=0.812):
+    from semcodec.backends.base import RefineFeedback
+
+    return RefineFeedback(render=Image.new("RGB", (800, 600), (10, 200, 10)), score=score, t=t)
+
+
+def test_default_model_request_is_a_reasoning_request(fake):
+    d, _ = desc(fake)
+    assert d.model == "gpt-6-luna" and d.api == "chat"
+    d.describe(request(m=2))
+    (req,) = fake.requests_to("chat")
+    body = req.body
+    assert body["model"] == "gpt-6-luna"
+    assert body["reasoning_effort"] == "low" and "temperature" not in body and "top_p" not in body
+    assert body["max_completion_tokens"] >= 2048  # room for the reasoning tokens
+    assert req.images == 1
+    (call,) = d.calls
+    assert call.extra["reasoning_effort"] == "low" and call.extra["api"] == "chat"
+    # $0.10 / $0.50 per million tokens (read 2026-12-06)
+    assert call.cost_usd == pytest.approx((call.input_tokens * 0.10 + call.output_tokens * 0.50) / 1e6)
+
+
+def test_default_model_through_the_responses_api(fake):
+    d, _ = desc(fake, api="responses")
+    out = d.describe(request(m=3, caption="a barn"))
+    assert len(out) == 3
+    (req,) = fake.requests_to("responses")
+    body = req.body
+    assert body["model"] == "gpt-6-luna" and body["reasoning"] == {"effort": "low"} and "temperature" not in body
+    assert "200 bytes" in body["instructions"] and "a barn" in body["instructions"]
+    fmt = body["text"]["format"]
+    assert fmt["type"] == "json_schema" and fmt["strict"] is True and fmt["name"] == SCHEMA_NAME
+    assert fmt["schema"]["properties"]["prompts"]["minItems"] == 3
+    assert req.images == 1 and body["input"][0]["content"][1]["type"] == "input_image"
+    (call,) = d.calls
+    assert call.extra["api"] == "responses" and call.extra["reasoning_tokens"] == 64 and call.input_tokens > 256
+
+
+def test_responses_api_refusal_and_retry_after_bad_answer(fake):
+    d, _ = desc(fake, api="responses")
+    fake.push(Reply.chat("not json", route="responses"))
+    assert len(d.describe(request(m=1))) == 1  # asked once more, with the problem named
+    second = fake.requests_to("responses")[1].body["input"]
+    assert second[1]["role"] == "assistant" and "not usable" in second[2]["content"]
+    fake.push(Reply.chat(None, refusal="no", route="responses"))
+    with pytest.raises(BackendError, match="refused to describe"):
+        d.describe(request(m=1))
+
+
+def test_fake_refuses_temperature_for_a_reasoning_model(fake):
+    import openai
+
+    client = openai.OpenAI(api_key="sk-test", base_url=fake.base_url, max_retries=0)
+    with pytest.raises(openai.BadRequestError, match="temperature"):
+        client.chat.completions.create(model="gpt-6-luna", messages=[{"role": "user", "content": "hi"}], temperature=0.2)
+    with pytest.raises(openai.BadRequestError, match="reasoning_effort"):
+        client.chat.completions.create(model="gpt-4.1-mini", messages=[{"role": "user", "content": "hi"}],
+                                       reasoning_effort="low")
+
+
+@pytest.mark.parametrize("api", ["chat", "responses"])
+def test_refine_sends_the_original_and_the_best_render(fake, api):
+    d, _ = desc(fake, api=api)
+    best = Prompt("a red barn", ("snowy field",), "dusk")
+    out = d.refine(request(m=2), best, _feedback(t=3, score=0.812))
+    assert len(out) == 2
+    (req,) = fake.requests_to(api)
+    assert req.images == 2  # the original and the best render
+    body = json.dumps(req.body)
+    assert "Image 1: the ORIGINAL" in body and "Image 2: the current best render" in body and "0.812" in body
+    instructions = req.body["instructions"] if api == "responses" else req.body["messages"][0]["content"]
+    assert "Two images are attached" in instructions and "a red barn, snowy field, dusk" in instructions
+    if api == "chat":
+        urls = [p["image_url"]["url"] for p in req.body["messages"][1]["content"] if p["type"] == "image_url"]
+    else:
+        urls = [p["image_url"] for p in req.body["input"][0]["content"] if p["type"] == "input_image"]
+    first, second = (Image.open(io.BytesIO(base64.b64decode(u.split(",", 1)[1]))).convert("RGB") for u in urls)
+    assert first.getpixel((0, 0))[0] > 150 and second.getpixel((0, 0))[1] > 150  # original red, render green
+    (call,) = d.calls
+    assert call.extra["images"] == 2 and call.extra["images_sent"] == ["original", "best render"]
+    # without feedback (a caller with no render): one image, as before
+    d.refine(request(m=1), best)
+    assert fake.requests_to(api)[-1].images == 1
+
+
+def test_refine_cost_estimate_counts_the_second_image(fake):
+    d, _ = desc(fake)
+    r = request(m=3)
+    one = estimate_describe_cost("gpt-6-luna", 3, r.image.size, max_text_bytes=r.max_text_bytes)
+    two = estimate_describe_cost("gpt-6-luna", 3, r.image.size, max_text_bytes=r.max_text_bytes, images=2)
+    assert two > one and d.estimate_cost("refine", request=r) == pytest.approx(two)
+    assert d.estimate_cost("describe", request=r) == pytest.approx(one)
+
+
+def test_text_models_record_shutdowns_and_replacements():
+    from semcodec.errors import ModelUnavailableError as Gone
+    from semcodec.registry import TEXT_MODELS, text_model, text_model_notice
+
+    assert all(t.shutdown is None or (t.replacement and len(t.shutdown) == 10) for t in TEXT_MODELS)
+    assert text_model("gpt-4.1-mini-2025-04-14").name == "gpt-4.1-mini"
+    with pytest.raises(Gone, match=r"^model gpt-4.1-nano was shut down by OpenAI on 2026-10-23; use gpt-5.6-luna"):
+        text_model_notice("gpt-4.1-nano", today="2026-12-06")
+    with pytest.raises(Gone, match="use gpt-6-luna"):
+        text_model_notice("gpt-4.1-mini", today="2027-01-14")
+    assert "2027-01-14 (25 days); use gpt-6-luna" in text_model_notice("gpt-4.1-mini", today="2026-12-20")
+    assert text_model_notice("gpt-4.1-mini", today="2026-12-06") is None  # 39 days: no warning yet
+    assert text_model_notice("gpt-6-luna", today="2030-01-01") is None
+    assert text_model_notice("some-other-model") is None
+
+
+@pytest.mark.parametrize("name", ["gpt-image-2.6-flare", "gpt-image-2.6-sunburst"])
+def test_current_image_models_render_through_the_fake_server(fake, name):
+    spec = decoder_by_name(name)
+    assert spec.id in (10, 11) and spec.family == "openai" and not spec.deterministic and spec.retired is None
+    g, _ = gen(fake, name)
+    (r,) = g.render("a red boat at dawn", [None])
+    assert r.image.size == (1024, 1024) and r.cost_usd == pytest.approx(0.211)
+    body = fake.requests_to("images")[0].body
+    assert body["model"] == name and body["quality"] == "high" and "style" not in body

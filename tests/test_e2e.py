@@ -38,10 +38,15 @@ def test_encode_decode_exact_picture(tiny_model_dir, photo, tmp_path, api, capsy
     assert rc == 0, err
     assert "sent to OpenAI" in err and "bpp" in err and "CLIPSim" in err
     assert len(api.requests_to("chat")) == 2  # 1 describe + 1 refine
+    describe, refine = api.requests_to("chat")
+    assert describe.images == 1 and refine.images == 2  # the refiner sees the original and the best render
+    assert describe.body["model"] == "gpt-6-luna" and refine.body["reasoning_effort"] == "low"
     assert sem.stat().st_size <= 160
     doc = json.loads(trace.read_text())
     it = doc["images"][0]
     assert it["calls"]["text_scorings"] == 4 and it["calls"]["renders"] == 4
+    (refine_call,) = it["iterations"][1]["model_calls"]
+    assert refine_call["kind"] == "refine" and refine_call["extra"]["images_sent"] == ["original", "best render"]
     assert [x["best_clipsim"] for x in it["iterations"]] == sorted(x["best_clipsim"] for x in it["iterations"])
     assert semdec.main([str(sem), "-o", str(out), "--model-dir", str(tiny_model_dir)]) == 0
     assert "exact picture" in capsys.readouterr().err
@@ -132,3 +137,75 @@ def test_captions_file_reaches_the_describer(tiny_model_dir, photo, tmp_path, ap
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
     assert semenc.main([str(photo), "-o", str(tmp_path / "d.sem"), "--captions", str(bad)]) == 3
+
+
+def test_help_and_models_list_name_the_default_describer_model(capsys):
+    from semcodec.cli import semmodels
+
+    with pytest.raises(SystemExit):
+        semenc.semenc(["--help"])
+    assert "default gpt-6-luna" in " ".join(capsys.readouterr().out.split())
+    assert semmodels.main(["list", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out) if r["kind"] == "describer"}
+    assert rows["openai"]["model"] == "gpt-6-luna"
+
+
+def test_retired_describer_model_is_refused_naming_the_replacement(photo, tmp_path, api, capsys):
+    rc = semenc.main([str(photo), "-o", str(tmp_path / "x.sem"), "--describer-model", "gpt-4.1-nano"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "gpt-4.1-nano was shut down by OpenAI on 2026-10-23; use gpt-5.6-luna" in err
+    assert api.requests == [] and not (tmp_path / "x.sem").exists()
+
+
+def test_describer_model_near_shutdown_warns_once_and_reference_preset_falls_back(capsys):
+    from semcodec.cli.common import CliError
+    from semcodec.cli.encode_run import check_describer_model
+
+    assert check_describer_model("openai", "gpt-4.1-mini", None, today="2026-12-20") == "gpt-4.1-mini"
+    err = capsys.readouterr().err
+    assert err.count("warning") == 1 and "2027-01-14 (25 days); use gpt-6-luna" in err
+    # past the date: the reference preset falls back (and says so), any other choice is refused
+    assert check_describer_model("openai", "gpt-4.1-mini", "reference", today="2027-01-15") == "gpt-6-luna"
+    assert "reference preset falls back to gpt-6-luna" in capsys.readouterr().err
+    with pytest.raises(CliError, match="use gpt-6-luna"):
+        check_describer_model("openai", "gpt-4.1-mini", None, today="2027-01-15")
+    assert check_describer_model("local-vlm", None, None, today="2030-01-01") is None
+
+
+def test_dry_run_counts_the_refiners_second_image(photo, api, capsys):
+    from semcodec.backends.openai_common import estimate_describe_cost
+
+    rc = semenc.main([str(photo), "-o", "never.sem", "--dry-run", "-n", "3"])
+    out = capsys.readouterr().out
+    assert rc == 0 and api.requests == []
+    assert "1 describe calls to gpt-6-luna" in out and "2 refine calls to gpt-6-luna" in out and "2 images attached" in out
+    refine_line = next(line for line in out.splitlines() if "refine calls" in line)
+    assert f"~${2 * estimate_describe_cost('gpt-6-luna', 3, images=2):.4f}" in refine_line
+
+
+def test_interrogator_encodes_a_fixture_photo_offline_with_the_photo_vocabulary(tiny_model_dir, tmp_path, capsys):
+    from pathlib import Path
+
+    from semcodec.backends.interrogator import VOCABULARIES, Vocabulary
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "coffee.png"
+    sem, trace = tmp_path / "coffee.sem", tmp_path / "trace.json"
+    rc = semenc.main([str(fixture), "-o", str(sem), "--describer", "interrogator", "--model-dir", str(tiny_model_dir),
+                      "-n", "2", "-m", "2", "-k", "1", "--trace", str(trace), "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert "OpenAI" not in err and sem.stat().st_size <= 160
+    vocab = Vocabulary.load(VOCABULARIES["photo"])
+    doc = json.loads(trace.read_text())["images"][0]
+    prompts = [p["prompt"] for it in doc["iterations"] for p in it["prompts"]]
+    assert prompts and all(p["scene"] in vocab.scenes for p in prompts)
+    phrases = set(vocab.objects) | {f"{c} {n}" for n in vocab.objects for c in vocab.colours} | {
+        f"{k} {pl}" for _, pl in vocab.plurals for k in vocab.counts}
+    assert all(o in phrases for p in prompts for o in p["objects"])
+    assert all(p["lighting"] in (*vocab.lighting, "") and p["style"] in (*vocab.styles, None) for p in prompts)
+    calls = [c for it in doc["iterations"] for c in it["model_calls"]]
+    assert {c["extra"]["vocabulary"] for c in calls} == {"photo-vocab-v1"}
+    assert {c["model"] for c in calls} == {"interrogator/ViT-B-32"}  # the loop's critic
+    rc = semenc.main([str(fixture), "-o", str(sem), "--vocab", "photo"])
+    assert rc == 2 and "--describer interrogator" in capsys.readouterr().err

@@ -83,7 +83,7 @@ def broken_study(world):
     critic, judge, gen, _, images = world
     bad = RandomCritic(critic)
     return refinement_study(images, budget=BUDGET, n=3, m=3, k=4, critic=bad, judge=judge, generator=gen,
-                            describer=load_describer("interrogator", critic=bad))
+                            describer=load_describer("interrogator", critic=bad, vocabulary="world"))
 
 
 def test_the_loop_keeps_the_best_under_its_own_critic(real_study):

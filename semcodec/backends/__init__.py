@@ -39,7 +39,9 @@ def load_describer(name: str, *, model: str | None = None, device: str | None = 
 
     "interrogator" (LLM-free, :mod:`.interrogator`) scores vocabulary phrases
     with a CLIP critic: ``critic=`` an already loaded Critic, else ``model``
-    names the critic to load (default world-clip); ``vocabulary=`` a file.
+    names the critic to load (default world-clip); ``vocabulary=`` a name
+    (``photo``, ``world``) or a file, by default ``world`` for the world-*
+    critics and ``photo`` for the others.
     """
     if name == "interrogator":
         from .interrogator import load_describer as load_interrogator
@@ -49,7 +51,9 @@ def load_describer(name: str, *, model: str | None = None, device: str | None = 
     if name == "openai":
         from .openai_text import load_describer as load
 
-        return load(model or "gpt-4.1-mini", **api)
+        from ..registry import DEFAULT_TEXT_MODEL
+
+        return load(model or DEFAULT_TEXT_MODEL, **api)
     from .local_vlm import load_describer as load
 
     return load(name, model_dir=model_dir, device=device)

@@ -123,19 +123,35 @@ def describe_instructions(m: int, max_text_bytes: int, caption: str | None = Non
     return "\n".join(lines)
 
 
-def refine_instructions(best: Prompt, m: int, max_text_bytes: int) -> str:
-    """Instructions for rounds t > 1: ``m`` variations of the best prompt so far."""
+def refine_instructions(best: Prompt, m: int, max_text_bytes: int, score: float | None = None) -> str:
+    """Instructions for rounds t > 1: ``m`` corrected variants of the best prompt so far.
+
+    With ``score`` given the refiner is sent two images, labelled in the
+    message: the original and the best prompt's render (its critic CLIPSim is
+    ``score``), and is asked to correct what the render gets wrong.
+    """
     _check_m(m)
     _check_budget(max_text_bytes)
+    if score is None:
+        lead = ("You improve a prompt for a text-to-image model so that it redraws the attached image more "
+                "closely: fix what is wrong or missing, drop what does not help, keep what is right.")
+        look: list[str] = []
+    else:
+        lead = ("You improve a prompt for a text-to-image model.  Two images are attached: image 1 is the ORIGINAL "
+                "to match; image 2 is what the text-to-image model drew from the best prompt so far "
+                f"(CLIP image similarity to the original {score:.3f}, 1.0 would be identical).")
+        look = ["Compare image 2 with image 1 and correct the prompt: objects missing or extra, wrong counts, "
+                "wrong colours, sizes or positions, wrong scene, lighting or style.  Describe the original, "
+                "never the render; keep what the render already gets right."]
     return "\n".join(
         [
-            "You improve a prompt for a text-to-image model so that it redraws the attached image more "
-            "closely: fix what is wrong or missing, drop what does not help, keep what is right.",
+            lead,
+            *look,
             _budget_rule(max_text_bytes),
             _FIELD_RULES,
             "The best prompt so far, as JSON: " + json.dumps(best.to_dict(), ensure_ascii=False),
             f"Its canonical text ({len(best.text().encode('utf-8'))} bytes): {best.text()!r}",
-            f"Return exactly {m} improved variant(s) as JSON {{\"prompts\": [...]}}, each a different attempt.",
+            f"Return exactly {m} corrected variant(s) as JSON {{\"prompts\": [...]}}, each a different attempt.",
         ]
     )
 

@@ -14,7 +14,9 @@ in the registry), loaded with the native ``Qwen3VLForConditionalGeneration``
   noun-phrase style a text-to-image model needs.
 
 Protocol: every call sends the image (downscaled to ``max_image_side`` on its
-long side, which bounds the vision tokens: 512 px -> at most 256 tokens) and
+long side, which bounds the vision tokens: 512 px -> at most 256 tokens; a
+refine call with the best render so far sends both, labelled "Image 1: the
+ORIGINAL" and "Image 2: the current best render" with its score) and
 the shared instruction texts of :mod:`semcodec.backends.instructions`, samples
 an answer (temperature/top-p/top-k, seeded), and checks it with
 :func:`~semcodec.backends.instructions.parse_prompts`.
@@ -218,10 +220,14 @@ class LocalVLMDescriber:
         return self._prompts("describe", request, instructions, request.m)
 
     def refine(self, request: DescribeRequest, best: Prompt, feedback=None) -> list[Prompt]:
-        def instructions(k: int) -> str:
-            return refine_instructions(best, k, request.max_text_bytes)
+        """Corrected variants of ``best``; with ``feedback`` the model sees two labelled images:
+        the original and the best render so far (with its critic score)."""
+        score = None if feedback is None else float(feedback.score)
 
-        return self._prompts("refine", request, instructions, request.m)
+        def instructions(k: int) -> str:
+            return refine_instructions(best, k, request.max_text_bytes, score)
+
+        return self._prompts("refine", request, instructions, request.m, feedback=feedback)
 
     def compress(self, request: DescribeRequest, prompt: Prompt) -> Prompt:
         """One shorter prompt; the caller checks the budget (the encoder cuts what still does not fit)."""
@@ -242,10 +248,13 @@ class LocalVLMDescriber:
         request: DescribeRequest,
         instructions: Callable[[int], str],
         m: int,
+        feedback: Any = None,
     ) -> list[Prompt]:
         if not isinstance(m, int) or not 1 <= m <= MAX_M:
             raise ValueError(f"m must be an integer from 1 to {MAX_M}, not {m!r}")
-        image = self._prepare_image(request.image)
+        image: Any = self._prepare_image(request.image)
+        if feedback is not None:  # (original, best render, its score, its round)
+            image = (image, self._prepare_image(feedback.render), float(feedback.score), int(feedback.t))
         got: list[Prompt] = []
         last_error = ""
         attempts = self.retries + 1
@@ -289,12 +298,22 @@ class LocalVLMDescriber:
         return min(self.max_new_tokens, 32 + m * (max_text_bytes // 3 + 64))
 
     def _generate(self, kind: str, image, text: str, m: int, max_text_bytes: int) -> tuple[str, ModelCall]:
-        messages = [
-            {
-                "role": "user",
-                "content": [{"type": "image", "image": image}, {"type": "text", "text": text + "\n" + _JSON_ONLY}],
-            }
-        ]
+        """One generation; ``image`` is one picture, or (original, render, score, round) for a refine that looks."""
+        if isinstance(image, tuple):
+            original, render, score, t = image
+            content: list[dict[str, Any]] = [
+                {"type": "text", "text": "Image 1: the ORIGINAL image to match."},
+                {"type": "image", "image": original},
+                {"type": "text", "text": f"Image 2: the current best render, drawn from the best prompt so far "
+                                         f"(round {t}; CLIP similarity to the original {score:.3f})."},
+                {"type": "image", "image": render},
+                {"type": "text", "text": text + "\n" + _JSON_ONLY},
+            ]
+            sent = ["original", "best render"]
+        else:
+            content = [{"type": "image", "image": image}, {"type": "text", "text": text + "\n" + _JSON_ONLY}]
+            sent = ["original"]
+        messages = [{"role": "user", "content": content}]
         inputs = self.processor.apply_chat_template(
             messages, add_generation_prompt=True, tokenize=True, return_dict=True, return_tensors="pt"
         )
@@ -314,7 +333,7 @@ class LocalVLMDescriber:
             input_tokens=int(inputs["input_ids"].shape[-1]),
             output_tokens=int(n_out),
             cost_usd=0.0,
-            extra={"seed": seed, "max_new_tokens": cap},
+            extra={"seed": seed, "max_new_tokens": cap, "images": len(sent), "images_sent": sent},
         )
         self.calls.append(call)
         return answer, call

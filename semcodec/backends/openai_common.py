@@ -33,10 +33,11 @@ KEY_HINT = "set OPENAI_API_KEY (an API key from https://platform.openai.com/api-
 # Prices (USD).  Estimates; check https://openai.com/api/pricing before budgeting.
 # ---------------------------------------------------------------------------
 
-PRICES_AS_OF = "2026-05"
+PRICES_AS_OF = "2026-12-06"
 PRICES_SOURCE = (
-    "OpenAI API pricing page and image-generation guide (developers.openai.com/api/docs/pricing), "
-    "as reported by third-party mirrors read 2026-05; standard tier, no batch or cache discount"
+    "OpenAI model pages and pricing page (developers.openai.com/api/docs/pricing, /models/gpt-6-luna, "
+    "/models/gpt-image-2.6-sunburst) read 2026-12-06 through the docs search tool; the 2026-05 table for "
+    "older models; standard tier, no batch discount"
 )
 
 
@@ -51,15 +52,19 @@ class TextPrice:
     image_multiplier: float = 1.0  # patch rule
     image_base_tokens: int = 85  # tile rule
     image_tile_tokens: int = 170  # tile rule
-    shutdown: str | None = None  # ISO date OpenAI shuts the model down, if announced
+    shutdown: str | None = None  # ISO date OpenAI shuts the model down, if announced (registry.TEXT_MODELS)
 
 
 TEXT_PRICES: Mapping[str, TextPrice] = {
+    # gpt-6-luna: $0.10 / $0.01 cached / $0.50 (read 2026-12-06).  Its image-token rule is not on the pages
+    # read: the patch rule at multiplier 1 is assumed.  Reasoning tokens are billed as output.
+    "gpt-6-luna": TextPrice(0.10, 0.50, 0.01, "patch", image_multiplier=1.0),
     "gpt-4.1-mini": TextPrice(0.40, 1.60, 0.10, "patch", image_multiplier=1.62, shutdown="2027-01-14"),
-    "gpt-4.1-nano": TextPrice(0.10, 0.40, 0.025, "patch", image_multiplier=2.46),
-    "gpt-4.1": TextPrice(2.00, 8.00, 0.50, "tile", image_base_tokens=85, image_tile_tokens=170),
-    "gpt-4o": TextPrice(2.50, 10.00, 1.25, "tile", image_base_tokens=85, image_tile_tokens=170),
-    "gpt-4o-mini": TextPrice(0.15, 0.60, 0.075, "tile", image_base_tokens=2833, image_tile_tokens=5667),
+    "gpt-4.1-nano": TextPrice(0.10, 0.40, 0.025, "patch", image_multiplier=2.46, shutdown="2026-10-23"),
+    "gpt-4.1": TextPrice(2.00, 8.00, 0.50, "tile", image_base_tokens=85, image_tile_tokens=170, shutdown="2027-01-14"),
+    "gpt-4o": TextPrice(2.50, 10.00, 1.25, "tile", image_base_tokens=85, image_tile_tokens=170, shutdown="2027-01-14"),
+    "gpt-4o-mini": TextPrice(0.15, 0.60, 0.075, "tile", image_base_tokens=2833, image_tile_tokens=5667,
+                             shutdown="2027-01-14"),
 }
 # A model not in the table is priced like this (deliberately on the high side).
 UNKNOWN_TEXT_PRICE = TextPrice(2.50, 10.00, None, "tile", image_base_tokens=85, image_tile_tokens=170)
@@ -67,6 +72,10 @@ UNKNOWN_TEXT_PRICE = TextPrice(2.50, 10.00, None, "tile", image_base_tokens=85, 
 # Image models: USD per generated image, by (quality, size).  Output cost only;
 # the prompt's text-input tokens add well under $0.001 at our prompt sizes.
 IMAGE_PRICES: Mapping[str, Mapping[tuple[str, str], float]] = {
+    # gpt-image-2.6-*: image output $30 / 1M tokens like gpt-image-2 (model page, read 2026-12-06), so the
+    # same tokens per image give the same per-image estimates.
+    "gpt-image-2.6-flare": {("low", "1024x1024"): 0.006, ("medium", "1024x1024"): 0.053, ("high", "1024x1024"): 0.211},
+    "gpt-image-2.6-sunburst": {("low", "1024x1024"): 0.006, ("medium", "1024x1024"): 0.053, ("high", "1024x1024"): 0.211},
     "gpt-image-2": {("low", "1024x1024"): 0.006, ("medium", "1024x1024"): 0.053, ("high", "1024x1024"): 0.211},
     "gpt-image-1.5": {("low", "1024x1024"): 0.009, ("medium", "1024x1024"): 0.034, ("high", "1024x1024"): 0.133},
     "gpt-image-1": {("low", "1024x1024"): 0.011, ("medium", "1024x1024"): 0.042, ("high", "1024x1024"): 0.167},
@@ -135,6 +144,7 @@ def text_cost(model: str, input_tokens: int, output_tokens: int, cached_tokens: 
 
 DEFAULT_MAX_IMAGE_PX = 512  # the describer sends the image downscaled to this long side
 DEFAULT_BUDGET_BYTES = 300  # canonical-text budget assumed when none is given
+EXPECTED_REASONING_TOKENS = 256  # reasoning tokens assumed per call at effort "low" (an estimate)
 
 
 def scaled_size(image_px: int | tuple[int, int], max_px: int = DEFAULT_MAX_IMAGE_PX) -> tuple[int, int]:
@@ -167,19 +177,30 @@ def estimate_describe_cost(
     max_text_bytes: int = DEFAULT_BUDGET_BYTES,
     max_image_px: int = DEFAULT_MAX_IMAGE_PX,
     detail: str = "high",
+    images: int = 1,
 ) -> float:
-    """Estimated USD of one describe or refine call (image attached); nothing is sent.
+    """Estimated USD of one describe or refine call (``images`` attached); nothing is sent.
 
     ``image_px`` is the original image's side (square) or ``(width, height)``;
     it is priced at the size actually sent (long side <= ``max_image_px``).
+    A refine call with visual feedback sends ``images=2``: the original and
+    the best render (resized to the original's size, so priced the same).  A
+    reasoning model's reasoning tokens are billed as output: an allowance of
+    ``EXPECTED_REASONING_TOKENS`` is added.
     """
     from .instructions import describe_instructions
 
     w, h = scaled_size(image_px, max_image_px)
     # instructions + the best prompt (refine shows it as JSON and as text) + the image
     tokens_in = _text_tokens(describe_instructions(m, max_text_bytes)) + max_text_bytes // 2
-    tokens_in += image_input_tokens(model, w, h, detail)
-    return text_cost(model, tokens_in, expected_output_tokens(m, max_text_bytes))
+    tokens_in += images * image_input_tokens(model, w, h, detail)
+    tokens_out = expected_output_tokens(m, max_text_bytes)
+    from ..registry import text_model
+
+    spec = text_model(model)
+    if spec is not None and spec.reasoning:
+        tokens_out += EXPECTED_REASONING_TOKENS
+    return text_cost(model, tokens_in, tokens_out)
 
 
 def estimate_compress_cost(model: str, max_text_bytes: int = DEFAULT_BUDGET_BYTES) -> float:

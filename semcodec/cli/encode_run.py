@@ -9,9 +9,10 @@ import time
 
 import click
 
+from ..errors import ModelUnavailableError
 from ..io import atomic_write
-from ..registry import decoder_by_name
-from .common import message, progress_enabled
+from ..registry import DEFAULT_TEXT_MODEL, REFERENCE_TEXT_MODEL, decoder_by_name, text_model, text_model_notice
+from .common import CliError, message, progress_enabled
 
 # The substitute when an endpoint no longer serves the preset's DALL-E 3.
 REFERENCE_SUBSTITUTE = "gpt-image-2"
@@ -25,12 +26,17 @@ def _plan_lines(config, n_images: int, describer: str, describer_model: str | No
     if describer == "openai":
         from ..backends.openai_common import estimate_describe_cost
 
-        model = describer_model or "gpt-4.1-mini"
+        model = describer_model or DEFAULT_TEXT_MODEL
         per = estimate_describe_cost(model, config.m)
-        calls = config.n * n_images
-        lines.append(f"{calls} chat-completion calls to {model} (1 describe + {config.n - 1} refine per image, "
-                     f"M={config.m} prompts each, image attached): ~${per * calls:.4f}")
-        total += per * calls
+        per_refine = estimate_describe_cost(model, config.m, images=2)
+        lines.append(f"{n_images} describe calls to {model} (M={config.m} prompts each, 1 image attached): "
+                     f"~${per * n_images:.4f}")
+        total += per * n_images
+        refines = (config.n - 1) * n_images
+        if refines:
+            lines.append(f"{refines} refine calls to {model} ({config.n - 1} per image, M={config.m} prompts each, "
+                         f"2 images attached: the original and the best render): ~${per_refine * refines:.4f}")
+            total += per_refine * refines
     else:
         lines.append(f"{config.n * n_images} local describer calls ({describer}): $0")
     renders = config.n * config.k * n_images
@@ -47,8 +53,32 @@ def _plan_lines(config, n_images: int, describer: str, describer_model: str | No
     return lines, total
 
 
+def check_describer_model(describer: str, describer_model: str | None, preset: str | None,
+                          today: str | None = None) -> str | None:
+    """The API model to use: one past its shutdown date is refused (exit 2, naming the replacement),
+    except that ``--preset reference`` falls back to the replacement and says so; one within 30 days
+    warns once on stderr."""
+    if describer != "openai":
+        return describer_model
+    model = describer_model or DEFAULT_TEXT_MODEL
+    try:
+        warning = text_model_notice(model, today)
+    except ModelUnavailableError as exc:
+        spec = text_model(model)
+        if preset == "reference" and model == REFERENCE_TEXT_MODEL and spec is not None and spec.replacement:
+            message(f"semenc: {exc}; the reference preset falls back to {spec.replacement}", quiet=False)
+            return spec.replacement
+        raise CliError(f"--describer-model: {exc}", 2) from None
+    if warning:
+        message(f"semenc: warning: {warning}", quiet=False)
+    return describer_model
+
+
 def run_encoder(*, images, outputs, config, describer, describer_model, critic, caption, captions, trace_path,
-                preview_path, dry_run, device, model_dir, quiet, preset) -> int:
+                preview_path, dry_run, device, model_dir, quiet, preset, vocab=None) -> int:
+    if vocab is not None and describer != "interrogator":
+        raise CliError("--vocab is the interrogator's vocabulary: use it with --describer interrogator", 2)
+    describer_model = check_describer_model(describer, describer_model, preset)
     if dry_run:
         lines, total = _plan_lines(config, len(images), describer, describer_model)
         for line in lines:
@@ -76,11 +106,16 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
     api_notice = describer == "openai" or spec.family == "openai"
     crit = load_critic(critic, device=device, model_dir=model_dir)
     gen = load_generator(spec, device=device, model_dir=model_dir)
-    desc = load_describer(describer, model=describer_model, device=device, model_dir=model_dir)
+    if describer == "interrogator":  # scores with the loop's critic unless --describer-model names another
+        extra = {"vocabulary": vocab} if vocab else {}
+        desc = load_describer(describer, model=describer_model, device=device, model_dir=model_dir,
+                              critic=None if describer_model else crit, **extra)
+    else:
+        desc = load_describer(describer, model=describer_model, device=device, model_dir=model_dir)
     if api_notice:
         sent = []
         if describer == "openai":
-            sent.append(f"the image and prompts go to {describer_model or 'gpt-4.1-mini'}")
+            sent.append(f"the image, prompts and best renders go to {describer_model or DEFAULT_TEXT_MODEL}")
         if spec.family == "openai":
             sent.append(f"prompts go to {spec.source}")
         message(f"semenc: using the OpenAI API: {' and '.join(sent)}; the image is sent to OpenAI"

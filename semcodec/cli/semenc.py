@@ -10,7 +10,15 @@ from ..container import SemFile
 from ..errors import BudgetError, InputError, PromptError
 from ..io import atomic_write, read_bounded
 from ..prompt import Prompt
-from ..registry import DEFAULT_DECODER, DEFAULT_PROMPT_CODEC, decoder_by_name, decoder_names, prompt_codec_names
+from ..registry import (
+    DEFAULT_DECODER,
+    DEFAULT_PROMPT_CODEC,
+    DEFAULT_TEXT_MODEL,
+    REFERENCE_TEXT_MODEL,
+    decoder_by_name,
+    decoder_names,
+    prompt_codec_names,
+)
 from .common import (
     CliError,
     device_option,
@@ -27,7 +35,7 @@ from .common import (
 # --preset reference: the reference system's configuration (README "Presets").
 REFERENCE_PRESET = {
     "describer": "openai",
-    "describer_model": "gpt-4.1-mini",
+    "describer_model": REFERENCE_TEXT_MODEL,
     "n": 4,
     "m": 3,
     "k": 4,
@@ -106,12 +114,16 @@ def _load_captions(path: str | None) -> dict[str, str]:
               help="Stop early when the best has not improved for R rounds (default: run all N).")
 @click.option("--no-budget", is_flag=True, help="No whole-file budget (the --max-text-bytes cap and token limit still apply).")
 @click.option("--max-text-bytes", type=click.IntRange(8, 1024), default=None, help="Cap on the canonical prompt text, in UTF-8 bytes.")
-@click.option("--describer", default=None, help="Describer/refiner backend: 'openai' or a local VLM name (default openai).")
-@click.option("--describer-model", default=None, help="Model for an API describer (default gpt-4.1-mini).")
+@click.option("--describer", default=None,
+              help="Describer/refiner: 'openai' (API), 'local-vlm' or 'interrogator' (CLIP only) (default openai).")
+@click.option("--describer-model", default=None,
+              help=f"Model for the API describer (default {DEFAULT_TEXT_MODEL}); for the interrogator, the critic it scores with.")
+@click.option("--vocab", default=None, metavar="NAME|FILE",
+              help="Interrogator vocabulary: 'photo', 'world' or a JSON file (default photo; world for world-* critics).")
 @click.option("--critic", default="ViT-B-32", show_default=True, help="CLIP critic registry name.")
 @click.option("--caption", default=None, help="Initial caption given to the describer (one image).")
 @click.option("--captions", "captions_path", default=None, metavar="FILE.json", help="JSON object: image file name -> caption.")
-@click.option("--preset", type=click.Choice(["reference"]), default=None, help="reference: gpt-4.1-mini, N=4 M=3 K=4, text <= 600 bytes, DALL-E 3.")
+@click.option("--preset", type=click.Choice(["reference"]), default=None, help=f"reference: {REFERENCE_TEXT_MODEL}, N=4 M=3 K=4, text <= 600 bytes, DALL-E 3.")
 @click.option("--preview", "preview_path", default=None, metavar="IMAGE",
               help="Also save the picture the encoder chose (what a receiver decodes with a seeded decoder); one input only.")
 @click.option("--trace", "trace_path", default=None, metavar="FILE.json", help="Write the refinement trace (schema: spec/trace.md).")
@@ -123,7 +135,7 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @version_option("semenc")
 @sem_errors
 def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, n, m, k, budget, patience, no_budget,
-           max_text_bytes, describer, describer_model, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
+           max_text_bytes, describer, describer_model, vocab, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
            max_cost, device, model_dir, quiet):
     """Encode images into .sem files by CLIP-guided prompt refinement.
 
@@ -139,7 +151,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
             raise CliError("--prompt encodes a given prompt; do not pass images as well", 2)
         image_only = {"-n": n, "-m": m, "-k": k, "--budget": budget, "--patience": patience, "--no-budget": no_budget or None,
                       "--max-text-bytes": max_text_bytes, "--describer": describer, "--describer-model": describer_model,
-                      "--caption": caption, "--captions": captions_path, "--preset": preset, "--trace": trace_path,
+                      "--vocab": vocab, "--caption": caption, "--captions": captions_path, "--preset": preset, "--trace": trace_path,
                       "--preview": preview_path, "--dry-run": dry_run or None, "--max-cost": max_cost, "-d": outdir}
         given = [flag for flag, v in image_only.items() if v is not None]
         if given:
@@ -183,7 +195,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         images=list(images), outputs=outs, config=config, describer=settings["describer"],
         describer_model=settings["describer_model"], critic=critic, caption=caption, captions=captions,
         trace_path=trace_path, preview_path=preview_path, dry_run=dry_run, device=device, model_dir=model_dir, quiet=quiet,
-        preset=preset,
+        preset=preset, vocab=vocab,
     )
 
 

@@ -20,7 +20,7 @@ def _table(rows: list[dict]) -> str:
     head = ("NAME", "ID", "KIND", "DET", "WEIGHTS", "SOURCE@REVISION")
     lines = []
     for r in rows:
-        src = r["source"] or ""
+        src = r["source"] or (f"model {r['model']}" if r.get("model") else "")
         if r["revision"]:
             src += "@" + r["revision"][:12]
         if r.get("retired"):

@@ -3,7 +3,10 @@
 It listens on 127.0.0.1 (a free port) and speaks the real API's JSON for
 
 * ``POST /v1/chat/completions`` (messages with ``image_url`` content parts,
-  ``response_format`` of type ``json_schema``), and
+  ``response_format`` of type ``json_schema``),
+* ``POST /v1/responses`` (``instructions`` and ``input`` items with
+  ``input_text`` / ``input_image`` parts, ``text.format`` of type
+  ``json_schema``; answers with ``output`` message items and ``usage``), and
 * ``POST /v1/images/generations`` in both request shapes: DALL-E 3
   (``quality`` standard/hd, ``style``, ``response_format``, returns
   ``revised_prompt``) and gpt-image (``quality`` low/medium/high/auto, no
@@ -11,7 +14,10 @@ It listens on 127.0.0.1 (a free port) and speaks the real API's JSON for
 
 Like the real API it refuses requests of the wrong shape with a 400 error
 body (``strict=True``), so a test passes only if the client sends what OpenAI
-would accept.  Responses can be scripted with :class:`Reply` objects (status
+would accept: a reasoning model (gpt-5*, gpt-6*, o*) refuses ``temperature``
+and ``top_p`` unless its reasoning effort is ``none``, and an older model
+refuses a reasoning effort.  Each recorded request knows how many images it
+carried (:attr:`RecordedRequest.images`).  Responses can be scripted with :class:`Reply` objects (status
 codes, error bodies, delays, raw bytes); when the script is empty a valid
 answer is made up.  Every request is recorded in :attr:`FakeOpenAI.requests`.
 
@@ -36,7 +42,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-ROUTES = {"/v1/chat/completions": "chat", "/v1/images/generations": "images"}
+ROUTES = {"/v1/chat/completions": "chat", "/v1/responses": "responses", "/v1/images/generations": "images"}
+REASONING_PREFIXES = ("gpt-5", "gpt-6", "gpt-7", "o1", "o3", "o4")
+REASONING_EFFORTS = {"none", "minimal", "low", "medium", "high", "xhigh", "max"}
 
 DALLE_SIZES = {"dall-e-3": {"1024x1024", "1792x1024", "1024x1792"}, "dall-e-2": {"256x256", "512x512", "1024x1024"}}
 GPT_IMAGE_SIZES = {"1024x1024", "1536x1024", "1024x1536", "auto"}
@@ -136,6 +144,22 @@ class RecordedRequest:
     body: Any  # decoded JSON, or the raw bytes if not JSON
     route: str | None
     time: float
+
+    @property
+    def images(self) -> int:
+        """How many images the request carried (chat ``image_url`` or responses ``input_image`` parts)."""
+        return count_images(self.body)
+
+
+def count_images(body: Any) -> int:
+    if not isinstance(body, dict):
+        return 0
+    n = 0
+    for msg in list(body.get("messages") or []) + (body.get("input") if isinstance(body.get("input"), list) else []):
+        content = msg.get("content") if isinstance(msg, dict) else None
+        if isinstance(content, list):
+            n += sum(1 for part in content if isinstance(part, dict) and part.get("type") in ("image_url", "input_image"))
+    return n
 
 
 def png_bytes(width: int, height: int, seed: str = "", mode: str = "RGB") -> bytes:
@@ -338,9 +362,37 @@ class FakeOpenAI:
             return err(400, "you must provide a model parameter", param="model")
         if model in self.retired:
             return err(404, f"The model `{model}` does not exist or you do not have access to it.", "model_not_found")
+        if route in ("chat", "responses"):
+            problem = self._reasoning_problem(body, route)
+            if problem and self.strict:
+                return err(400, *problem)
         if route == "chat":
             return self._chat(body, reply, err)
+        if route == "responses":
+            return self._responses(body, reply, err)
         return self._images(body, reply, err)
+
+    @staticmethod
+    def _reasoning_problem(body: dict, route: str) -> tuple | None:
+        """(message, code, param) if the sampling / reasoning parameters do not suit the model."""
+        model = body["model"]
+        reasoning = model.startswith(REASONING_PREFIXES)
+        if route == "chat":
+            effort, param = body.get("reasoning_effort"), "reasoning_effort"
+        else:
+            r = body.get("reasoning")
+            effort, param = (r.get("effort") if isinstance(r, dict) else None), "reasoning.effort"
+        if effort is not None:
+            if not reasoning:
+                return (f"Unsupported parameter: '{param}' is not supported with this model.", "unsupported_parameter", param)
+            if effort not in REASONING_EFFORTS:
+                return (f"Invalid value: {effort!r} for '{param}'.", "invalid_value", param)
+        if reasoning and (effort or "medium") != "none":
+            for sampling in ("temperature", "top_p"):
+                if sampling in body and body[sampling] not in (None, 1):
+                    return (f"Unsupported parameter: '{sampling}' is not supported with this model.",
+                            "unsupported_parameter", sampling)
+        return None
 
     # -- /v1/chat/completions ----------------------------------------------------
     def _chat(self, body: dict, reply: Reply | None, err: Callable):
@@ -425,6 +477,91 @@ class FakeOpenAI:
                     "logprobs": None,
                 }
             ],
+            "usage": usage,
+        }, {}
+
+    # -- /v1/responses --------------------------------------------------------------
+    def _responses(self, body: dict, reply: Reply | None, err: Callable):
+        items = body.get("input")
+        if isinstance(items, str):
+            items = [{"role": "user", "content": items}]
+        if not isinstance(items, list) or not items:
+            return err(400, "'input' must be a string or a non-empty array", param="input")
+        if body.get("instructions") is not None and not isinstance(body.get("instructions"), str):
+            return err(400, "Invalid type for 'instructions'", param="instructions")
+        images = 0
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or item.get("role") not in ("system", "developer", "user", "assistant"):
+                return err(400, f"Invalid value for 'input[{i}].role'", param=f"input[{i}].role")
+            content = item.get("content")
+            if isinstance(content, list):
+                for j, part in enumerate(content):
+                    where = f"input[{i}].content[{j}]"
+                    kind = part.get("type") if isinstance(part, dict) else None
+                    if kind in ("input_text", "output_text") and isinstance(part.get("text"), str):
+                        continue
+                    if kind == "input_image" and item["role"] != "assistant":
+                        problem = self._image_url_problem(part.get("image_url"))
+                        if problem and self.strict:
+                            return err(400, problem, "invalid_image_url", param=f"{where}.image_url")
+                        if part.get("detail", "auto") not in ("low", "high", "auto", "original") and self.strict:
+                            return err(400, f"Invalid value for '{where}.detail'", param=f"{where}.detail")
+                        images += 1
+                        continue
+                    if self.strict:
+                        return err(400, f"Invalid content part at '{where}' (type {kind!r})", param=where)
+            elif not isinstance(content, str):
+                return err(400, f"Invalid type for 'input[{i}].content'", param=f"input[{i}].content")
+        for old in ("messages", "response_format", "max_completion_tokens", "reasoning_effort"):
+            if old in body and self.strict:
+                return err(400, f"Unknown parameter: '{old}'.", "unknown_parameter", param=old)
+        m, fmt = 1, None
+        text = body.get("text")
+        if text is not None:
+            fmt = text.get("format") if isinstance(text, dict) else None
+            kind = fmt.get("type") if isinstance(fmt, dict) else None
+            if kind == "json_schema":
+                if not isinstance(fmt.get("name"), str) or not _NAME.match(fmt["name"]):
+                    return err(400, "Invalid 'text.format.name'", param="text.format.name")
+                if fmt.get("strict") is True and self.strict:
+                    problem = _strict_schema_problem(fmt.get("schema"))
+                    if problem:
+                        return err(400, f"Invalid schema for response_format '{fmt['name']}': {problem}", param="text.format.schema")
+                try:
+                    m = int(fmt["schema"]["properties"]["prompts"]["minItems"])
+                except (KeyError, TypeError, ValueError):
+                    m = 1
+            elif kind not in ("text", "json_object"):
+                return err(400, "Invalid 'text.format.type'", param="text.format.type")
+        scripted = reply.body if reply is not None and isinstance(reply.body, dict) and "_chat_content" in reply.body else None
+        refusal, usage = None, None
+        if scripted is not None:
+            content, refusal, usage = scripted["_chat_content"], scripted["_refusal"], scripted["_usage"]
+        elif self.chat_content is not None:
+            content = self.chat_content(body)
+        elif fmt is not None and fmt.get("type") == "json_schema":
+            content = json.dumps(_default_prompts(m, json.dumps(items)[-200:]))
+        else:
+            content = "This is a fake reply."
+        if usage is None:
+            text_chars = len(re.sub(r'"data:image/[^"]*"', '""', json.dumps(items))) + len(body.get("instructions") or "")
+            input_tokens = text_chars // 4 + 256 * images
+            reasoning_tokens = 64 if isinstance(body.get("reasoning"), dict) else 0
+            output_tokens = len(content or "") // 4 + 1 + reasoning_tokens
+            usage = {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
+                     "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
+                     "total_tokens": input_tokens + output_tokens}
+        part = ({"type": "refusal", "refusal": refusal} if refusal
+                else {"type": "output_text", "text": content or "", "annotations": []})
+        output = [] if content is None and not refusal else [
+            {"type": "message", "id": "msg_fake", "status": "completed", "role": "assistant", "content": [part]}]
+        return 200, {
+            "id": "resp_fake",
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": "completed",
+            "model": body["model"],
+            "output": output,
             "usage": usage,
         }, {}
 
