@@ -244,3 +244,34 @@ def test_config_limits():
     for bad in (dict(m=33), dict(max_text_bytes=5), dict(patience=0), dict(n=0)):
         with pytest.raises(ValueError):
             EncoderConfig(**bad).validate()
+
+
+def test_reference_loop_is_the_default_and_the_mean_loop_renders_every_candidate():
+    from semcodec.encoder import MEAN_LOOP, REFERENCE_LOOP
+
+    assert {k: getattr(EncoderConfig(), k) for k in REFERENCE_LOOP} == REFERENCE_LOOP
+    cfg = EncoderConfig(n=3, m=3, k=2, budget_bytes=None, **MEAN_LOOP)
+    result, critic, gen, desc = run(cfg)
+    assert gen.renders == 3 * 3 * 2 == result.trace["calls"]["renders"]
+    for it in result.trace["iterations"]:
+        means = [r["mean_clipsim"] for r in it["rendered"]]
+        assert len(means) == len(it["prompts"])
+        assert it["rendered"][it["chosen"]]["mean_clipsim"] == max(means)  # p* is the best mean render
+        assert it["acceptance_score"] == pytest.approx(np.mean([r["clipsim"] for r in it["renders"]]))
+    scores = [it["best_score"] for it in result.trace["iterations"]]
+    assert scores == sorted(scores)
+    best_it = result.trace["iterations"][result.trace["result"]["best_t"] - 1]
+    assert result.sem.prompt.to_dict() == best_it["prompts"][best_it["chosen"]]["prompt"]
+
+
+def test_a_margin_keeps_the_first_best_unless_beaten_by_more():
+    cfg = EncoderConfig(n=4, m=2, k=2, budget_bytes=None, margin=0.999)
+    result, *_ = run(cfg)
+    assert result.trace["result"]["best_t"] == 1
+    assert not any(it["improved"] for it in result.trace["iterations"][1:])
+
+
+@pytest.mark.parametrize("bad", [{"select": "x"}, {"accept": "median"}, {"margin": -0.1}])
+def test_bad_loop_settings_are_refused(bad):
+    with pytest.raises(ValueError):
+        EncoderConfig(**bad).validate()
