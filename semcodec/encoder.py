@@ -68,8 +68,8 @@ class EncoderConfig:
     max_cost_usd: float | None = None  # stop before the estimated API spend would exceed this
     patience: int | None = None  # stop early after this many rounds without improvement
     # loop behaviour (module docstring); REFERENCE_LOOP restores the seed's loop
-    select: str = "text"
-    accept: str = "max"
+    select: str = "renders"
+    accept: str = "mean"
     margin: float = 0.0
 
     def validate(self) -> None:

@@ -175,3 +175,30 @@ def binding_accuracy(critic, samples, *, seed: int = 0, per_scene: int = 4) -> d
     return {"accuracy": acc, "se": float(math.sqrt(acc * (1 - acc) / len(allh))), "pairs": len(allh),
             "scenes": len(samples), "per_type": {t: (float(np.mean(v)) if v else None) for t, v in hits.items()},
             "per_type_pairs": {t: len(v) for t, v in hits.items()}}
+
+
+def render_overview(studies: list[dict], command: str) -> str:
+    """One table over several studies (loop x budget): bytes, oracle, judge, critic, refinement gains."""
+    from .oracle import FACT_TYPES
+
+    s0 = studies[0]
+    lines = [f"# Synthetic world: the seed's loop vs the new one ({s0['images']} held-out scenes, "
+             f"scene seed {s0.get('scene_seed', '?')})", "",
+             f"N={s0['n']}, M={s0['m']}, K={s0['k']}; describer interrogator, critic world-clip, decoder world-v1, "
+             f"prompt codec {s0['prompt_codec']}. Oracle: semcodec.world.oracle (F1 over scene-graph facts of the "
+             "coded prompt vs the true scene). Gains: file vs iteration 1, mean ± s.e. (scenes better/worse).", "",
+             "| loop | budget | mean file B | oracle F1 | " + " / ".join(FACT_TYPES) + " | judge | critic | "
+             "oracle gain | judge gain | critic gain |", "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def g(x):
+        return f"{x['mean_gain']:+.3f} ± {x['se']:.3f} ({x['improved']}/{x['worse']})"
+
+    for st in studies:
+        o = st["oracle"]
+        lines.append(f"| {st.get('loop_name', '?')} | {st['budget']} | {st['mean_file_bytes']:.1f} | "
+                     f"{o['final']['mean']:.3f} | " + " / ".join(f"{o['final']['per_type'][t]:.2f}" for t in FACT_TYPES)
+                     + f" | {st['judge']['final']['mean']:.4f} | {st['critic']['final']['mean']:.4f} | "
+                     f"{g(o['refinement_gain'])} | {g(st['judge']['refinement_gain'])} | "
+                     f"{g(st['critic']['refinement_gain'])} |")
+    lines += ["", f"Command: `{command}`", ""]
+    return "\n".join(lines)
