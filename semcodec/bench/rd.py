@@ -101,7 +101,18 @@ class Scorer:
 # ---------------------------------------------------------------------------
 
 
+def _loop_settings(codec: Codec) -> dict | None:
+    """The encoder loop behaviour a sem codec runs with (EncoderConfig's default), so a change re-runs it."""
+    if not isinstance(codec, SemCodec):
+        return None
+    from ..encoder import REFERENCE_LOOP, EncoderConfig
+
+    cfg = EncoderConfig()
+    return {k: getattr(cfg, k) for k in REFERENCE_LOOP}
+
+
 def settings_hash(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer) -> str:
+    loop = _loop_settings(codec)
     blob = json.dumps(
         {
             "cache": CACHE_VERSION,
@@ -110,6 +121,7 @@ def settings_hash(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer) -
             "image": img.digest,
             "critic": scorer.critic_id if scorer.critic is not None else None,
             "judge": scorer.judge_id if scorer.judge is not None else None,
+            **({"loop": loop} if loop is not None else {}),
         },
         sort_keys=True,
         default=str,
