@@ -273,3 +273,40 @@ def test_with_tiny_models_through_the_real_loaders(small_ds, tmp_path, tiny_mode
     files = sorted((out / "sem").glob("*.sem"))
     assert len(files) == 2 and all(decode(f.read_bytes()).decoder.name == "sd-turbo" for f in files)
     check_png(out / "iterations.png")
+
+
+def test_world_dataset_gets_the_oracle_column_for_sem_rows_only(tmp_path):
+    pytest.importorskip("open_clip", reason="the tiny CLIPs need the 'local' extra")
+    from semcodec.world.dataset import write_dataset
+
+    ds = tmp_path / "world"
+    write_dataset(ds, 2, seed=777)
+    out = tmp_path / "out"
+    args = [str(ds), "--codecs", "sem,lowres-png", "--decoder", "world-v1", "--critic", "world-clip",
+            "--judge", "world-judge", "--describer", "interrogator", "--describer-model", "world-clip",
+            "--budgets", "64", "-n", "1", "-m", "2", "-k", "2", "--device", "cpu", "--out", str(out), "-q"]
+    assert rd.main(args) == 0
+    sem = load(out, "sem")["results"]
+    assert 0.0 <= sem["oracle_f1"][0] <= 1.0
+    assert set(rd.ORACLE_TYPES) <= {k[len("oracle_"):] for k in sem if k.startswith("oracle_")}
+    assert "oracle_f1" not in load(out, "lowres-png")["results"]
+    rows = list(csv.DictReader(io.StringIO((out / "per_image.csv").read_text())))
+    from semcodec.world.oracle import score_text
+
+    truths = rd.load_truths(ds)
+    recs = [json.loads(p.read_text()) for p in (out / "cache" / "sem").rglob("*.json")]
+    for r in rows:
+        assert (r["oracle_f1"] != "") == (r["codec"] == "sem")
+    for rec in recs:  # the column is the oracle of the coded prompt against the true one
+        mine = [r for r in rows if r["codec"] == "sem" and r["image"] == rec["image"]]
+        assert float(mine[0]["oracle_f1"]) == pytest.approx(score_text(truths[rec["image"]], rec["info"]["prompt"]).f1)
+    assert "oracle F1" in (out / "summary.md").read_text()
+
+
+def test_bad_prompts_jsonl_is_bad_input(tmp_path):
+    (tmp_path / "prompts.jsonl").write_text("not json\n")
+    from semcodec.errors import InputError
+
+    with pytest.raises(InputError, match="line 1"):
+        rd.load_truths(tmp_path)
+    assert rd.load_truths(tmp_path / "nowhere") == {}

@@ -5,7 +5,7 @@ from PIL import Image
 
 from semcodec.container import decode
 from semcodec.decoder import decode_image
-from semcodec.encoder import EncoderConfig, encode_image
+from semcodec.encoder import MEAN_LOOP, REFERENCE_LOOP, EncoderConfig, encode_image
 from semcodec.errors import BackendError, BudgetError
 
 from fakes import COLOURS, FakeCritic, FakeDescriber, FakeGenerator
@@ -24,7 +24,7 @@ def run(config, **kw):
 
 
 def test_loop_makes_exactly_n_m_scorings_and_n_k_renders():
-    cfg = EncoderConfig(n=4, m=3, k=4, budget_bytes=None)
+    cfg = EncoderConfig(n=4, m=3, k=4, budget_bytes=None, **REFERENCE_LOOP)  # the seed's loop
     result, critic, gen, desc = run(cfg)
     assert critic.text_scorings == 4 * 3 and critic.score_calls == 4
     assert gen.renders == 4 * 4
@@ -34,7 +34,7 @@ def test_loop_makes_exactly_n_m_scorings_and_n_k_renders():
 
 
 def test_best_so_far_is_monotone_and_is_what_the_file_holds():
-    cfg = EncoderConfig(n=5, m=3, k=3, budget_bytes=None)
+    cfg = EncoderConfig(n=5, m=3, k=3, budget_bytes=None, **REFERENCE_LOOP)
     result, *_ = run(cfg)
     bests = [it["best_clipsim"] for it in result.trace["iterations"]]
     assert bests == sorted(bests)
@@ -174,7 +174,8 @@ def test_max_cost_covers_compress_calls():
 
 
 def test_spend_is_booked_in_the_trace():
-    result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=None), desc=PriceyDescriber(), gen=PriceyGenerator())
+    result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=None, **REFERENCE_LOOP), desc=PriceyDescriber(),
+                      gen=PriceyGenerator())
     assert result.trace["cost_usd_estimate"] == pytest.approx(2 * 0.03 + 4 * 0.01)
 
 
@@ -232,7 +233,7 @@ def test_fallback_generator_replaces_a_retired_model():
         subs.append(FakeGenerator("gpt-image-2"))
         return subs[-1]
 
-    cfg = EncoderConfig(n=2, m=2, k=2, budget_bytes=None, decoder="dalle3")
+    cfg = EncoderConfig(n=2, m=2, k=2, budget_bytes=None, decoder="dalle3", **REFERENCE_LOOP)  # the preset's fallback
     result = encode_image(photo(), config=cfg, critic=FakeCritic(), generator=Retired("dalle3"), describer=FakeDescriber(),
                           fallback=fallback)
     assert len(subs) == 1 and result.sem.decoder.name == "gpt-image-2" and decode(result.data).decoder.name == "gpt-image-2"
@@ -244,3 +245,32 @@ def test_config_limits():
     for bad in (dict(m=33), dict(max_text_bytes=5), dict(patience=0), dict(n=0)):
         with pytest.raises(ValueError):
             EncoderConfig(**bad).validate()
+
+
+def test_the_seeds_loop_is_the_default_and_the_mean_loop_renders_every_candidate():
+    assert {k: getattr(EncoderConfig(), k) for k in REFERENCE_LOOP} == REFERENCE_LOOP
+    cfg = EncoderConfig(n=3, m=3, k=2, budget_bytes=None, **MEAN_LOOP)
+    result, critic, gen, desc = run(cfg)
+    assert gen.renders == 3 * 3 * 2 == result.trace["calls"]["renders"]
+    for it in result.trace["iterations"]:
+        means = [r["mean_clipsim"] for r in it["rendered"]]
+        assert len(means) == len(it["prompts"])
+        assert it["rendered"][it["chosen"]]["mean_clipsim"] == max(means)  # p* is the best mean render
+        assert it["acceptance_score"] == pytest.approx(np.mean([r["clipsim"] for r in it["renders"]]))
+    scores = [it["best_score"] for it in result.trace["iterations"]]
+    assert scores == sorted(scores)
+    best_it = result.trace["iterations"][result.trace["result"]["best_t"] - 1]
+    assert result.sem.prompt.to_dict() == best_it["prompts"][best_it["chosen"]]["prompt"]
+
+
+def test_a_margin_keeps_the_first_best_unless_beaten_by_more():
+    cfg = EncoderConfig(n=4, m=2, k=2, budget_bytes=None, margin=0.999)
+    result, *_ = run(cfg)
+    assert result.trace["result"]["best_t"] == 1
+    assert not any(it["improved"] for it in result.trace["iterations"][1:])
+
+
+@pytest.mark.parametrize("bad", [{"select": "x"}, {"accept": "median"}, {"margin": -0.1}])
+def test_bad_loop_settings_are_refused(bad):
+    with pytest.raises(ValueError):
+        EncoderConfig(**bad).validate()

@@ -22,7 +22,9 @@ from semcodec.registry import decoder_by_name  # noqa: E402
 from semcodec.world.dataset import sample_scenes  # noqa: E402
 from semcodec.world.grammar import parse_text  # noqa: E402
 from semcodec.world.render import render_scene  # noqa: E402
-from semcodec.world.study import refinement_study  # noqa: E402
+from semcodec.encoder import REFERENCE_LOOP  # noqa: E402
+from semcodec.world.oracle import score_text  # noqa: E402
+from semcodec.world.study import binding_accuracy, refinement_study  # noqa: E402
 
 N_IMAGES = 8
 BUDGET = 64
@@ -74,8 +76,10 @@ def world():
 @pytest.fixture(scope="module")
 def real_study(world):
     critic, judge, gen, _, images = world
+    truths = {s.name: s.scene.text() for s in world[3]}
     return refinement_study(images, budget=BUDGET, n=3, m=3, k=4, critic=critic, judge=judge, generator=gen,
-                            describer=load_describer("interrogator", critic=critic))
+                            describer=load_describer("interrogator", critic=critic), loop=REFERENCE_LOOP,
+                            truths=truths)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +87,7 @@ def broken_study(world):
     critic, judge, gen, _, images = world
     bad = RandomCritic(critic)
     return refinement_study(images, budget=BUDGET, n=3, m=3, k=4, critic=bad, judge=judge, generator=gen,
-                            describer=load_describer("interrogator", critic=bad, vocabulary="world"))
+                            describer=load_describer("interrogator", critic=bad, vocabulary="world"), loop=REFERENCE_LOOP)
 
 
 def test_the_loop_keeps_the_best_under_its_own_critic(real_study):
@@ -113,3 +117,22 @@ def test_a_broken_critic_fails(real_study, broken_study, world):
     assert good - bad > MARGIN_BROKEN, (good, bad)
     hits = sum(parse_text(r["final_text"]).scene == s.scene.scene for r, s in zip(broken_study["rows"], samples))
     assert hits < MIN_SCENE_HITS
+
+
+def test_the_study_reports_the_oracle_of_round_1_and_the_file(world, real_study):
+    samples = world[3]
+    for r, s in zip(real_study["rows"], samples):
+        assert r["oracle_final"] == score_text(s.scene, r["final_text"]).f1
+        assert r["oracle_t1"] == score_text(s.scene, r["t1_text"]).f1
+    o = real_study["oracle"]
+    assert 0.0 < o["final"]["mean"] < 1.0 and o["refinement_gain"]["n"] == len(samples)
+
+
+def test_binding_accuracy_is_above_chance_for_the_shipped_critic_and_at_chance_for_a_random_one(world):
+    critic = world[0]
+    samples = sample_scenes(40, seed=31337)
+    real = binding_accuracy(critic, samples, seed=1, per_scene=2)
+    assert real["pairs"] == 80 and real["accuracy"] > 0.65  # tools/world_binding.py: 0.78 on 300 scenes
+    assert real["per_type"]["scene"] > 0.9
+    bad = binding_accuracy(RandomCritic(critic), samples, seed=1, per_scene=2)
+    assert bad["accuracy"] < 0.7

@@ -129,7 +129,8 @@ def evaluate(torch, model, tokenizer, scenes, imgs, owner, rng) -> dict:
             "full_beats_partial": graded, "img_img_top1": ii_acc, "img_img_same": same, "img_img_other": other}
 
 
-def train(name: str, out_root: Path, steps: int, batch: int, threads: int, n_train: int, n_eval: int) -> Path:
+def train(name: str, out_root: Path, steps: int, batch: int, threads: int, n_train: int, n_eval: int,
+          n_bind: int = 0, bind_weight: float = 1.0) -> Path:
     import open_clip
     import torch
     import torch.nn.functional as F
@@ -145,7 +146,7 @@ def train(name: str, out_root: Path, steps: int, batch: int, threads: int, n_tra
     model_cfg = {k: v for k, v in cfg.items() if k != "seed"}
     log_line(fh, f"# {name}: {json.dumps(model_cfg)}")
     log_line(fh, f"# seed {seed}, steps {steps}, batch {batch}, threads {threads}, train scenes {n_train} x2 renders, "
-                 f"held-out scenes {n_eval}; torch {torch.__version__}, open_clip {open_clip.__version__}, "
+                 f"held-out scenes {n_eval}, binding negatives {n_bind} (weight {bind_weight}); torch {torch.__version__}, open_clip {open_clip.__version__}, "
                  f"python {platform.python_version()}")
     t0 = time.time()
     ev_scenes, ev_imgs, ev_owner = make_split(10_000 + seed, n_eval, 2)
@@ -169,12 +170,15 @@ def train(name: str, out_root: Path, steps: int, batch: int, threads: int, n_tra
         full = [shuffled_text(s, rng) for s in scenes]
         part = [partial_text(s, rng) for s in scenes]
         neg = [perturb(s, rng).text() for s in scenes]
+        # binding negatives: more one-attribute changes of each image's own description
+        binds = [[perturb(s, rng).text() for s in scenes] for _ in range(n_bind)]
         use_part = rng.random(batch) < 0.4
         x = to_tensor(torch, tr_imgs[idx])
-        toks = tokenizer(full + part + neg)
+        toks = tokenizer(full + part + neg + [t for b in binds for t in b])
         ie = F.normalize(model.encode_image(x), dim=-1)
         te = F.normalize(model.encode_text(toks), dim=-1)
-        tf, tp, tn = te[:batch], te[batch:2 * batch], te[2 * batch:]
+        tf, tp, tn = te[:batch], te[batch:2 * batch], te[2 * batch:3 * batch]
+        tb = te[3 * batch:].view(n_bind, batch, -1) if n_bind else None
         mask = torch.from_numpy(use_part)[:, None]
         pos = torch.where(mask, tp, tf)
         scale = model.logit_scale.exp().clamp(max=100)
@@ -189,6 +193,11 @@ def train(name: str, out_root: Path, steps: int, batch: int, threads: int, n_tra
         strict = torch.tensor([p != f for p, f in zip(part, full)])
         rank = F.relu(margin - (s_full - (ie * tp).sum(1)))[strict].mean() if strict.any() else s_full.sum() * 0
         loss = (loss_i2t + loss_t2i) / 2 + rank
+        if n_bind:
+            # each image against its own full text and its n_bind+1 one-attribute perturbations
+            own = torch.stack([s_full, (ie * tn).sum(1)] + [(ie * tb[j]).sum(1) for j in range(n_bind)], 1)
+            loss_bind = F.cross_entropy(scale * own, torch.zeros(batch, dtype=torch.long))
+            loss = loss + bind_weight * loss_bind
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -212,6 +221,7 @@ def train(name: str, out_root: Path, steps: int, batch: int, threads: int, n_tra
     }
     (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
     (out / "metrics.json").write_text(json.dumps({"name": name, "steps": steps, "batch": batch, "seed": seed,
+                                                   "bind_negatives": n_bind, "bind_weight": bind_weight,
                                                    "held_out_scenes": n_eval, **final}, indent=2) + "\n")
     fh.close()
     return out
@@ -226,8 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     ap.add_argument("--train-scenes", type=int, default=6000)
     ap.add_argument("--eval-scenes", type=int, default=500)
+    ap.add_argument("--bind-negatives", type=int, default=0,
+                    help="extra one-attribute perturbations per image in a binding loss (0: the seed's loss)")
+    ap.add_argument("--bind-weight", type=float, default=1.0)
     a = ap.parse_args(argv)
-    train(a.name, Path(a.out), a.steps, a.batch, a.threads, a.train_scenes, a.eval_scenes)
+    train(a.name, Path(a.out), a.steps, a.batch, a.threads, a.train_scenes, a.eval_scenes,
+          a.bind_negatives, a.bind_weight)
     return 0
 
 

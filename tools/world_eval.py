@@ -13,9 +13,16 @@
    several budgets beside JPEG (the quality sweep, q=10 the reference) and
    the low-resolution baselines, CLIPSim under critic and judge.
 
-Writes ``OUT/refinement.json``, ``OUT/refinement.md`` and ``OUT/rd/``.
+Every study row also carries the world oracle (``semcodec.world.oracle``:
+the coded prompt read back vs the true scene) for round 1 and the file, and
+the study runs for each loop (``--loops``: ``reference`` is the seed's loop,
+``mean`` renders every candidate and chooses / accepts by the mean over the K
+renders) at each of ``--study-budgets``.
 
-    python tools/world_eval.py --n 50 --out bench/results/world
+Writes ``OUT/refinement.json``, ``OUT/refinement.md`` (all loops and
+budgets, one summary table first) and ``OUT/rd/``.
+
+    python tools/world_eval.py --n 50 --seed 8080 --out bench/results/world
 """
 
 from __future__ import annotations
@@ -34,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=50, help="held-out scenes")
     ap.add_argument("--out", default="bench/results/world")
     ap.add_argument("--scenes", default="out/world-scenes", help="where the scene images are written")
-    ap.add_argument("--budget", type=int, default=64, help="budget of the refinement study (bytes)")
+    ap.add_argument("--study-budgets", default="32,48,64", help="budgets of the refinement study (bytes)")
+    ap.add_argument("--loops", default="reference,mean", help="encoder loops to compare (see encoder.py)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="scene stream (default: the data set's HELD_OUT_SEED 20240)")
     ap.add_argument("--budgets", default="32,40,48,64,96", help="budgets of the rate-fidelity curve")
     ap.add_argument("--skip-rd", action="store_true")
     a = ap.parse_args(argv)
@@ -43,22 +53,38 @@ def main(argv: list[str] | None = None) -> int:
     from semcodec.bench.dataset import load_dataset
     from semcodec.registry import decoder_by_name
     from semcodec.world.dataset import write_dataset
-    from semcodec.world.study import refinement_study, render_md
+    from semcodec.encoder import MEAN_LOOP, REFERENCE_LOOP
+    from semcodec.bench.rd import load_truths
+    from semcodec.world.dataset import HELD_OUT_SEED
+    from semcodec.world.study import refinement_study, render_md, render_overview
+
+    loops = {"reference": REFERENCE_LOOP, "mean": MEAN_LOOP}
 
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    write_dataset(a.scenes, a.n)
+    seed = HELD_OUT_SEED if a.seed is None else a.seed
+    write_dataset(a.scenes, a.n, seed=seed)
     images = load_dataset(a.scenes)
+    truths = load_truths(a.scenes)
     critic = load_critic("world-clip", device="cpu")
     judge = load_critic("world-judge", device="cpu")
     generator = load_generator(decoder_by_name("world-v1"))
     describer = load_describer("interrogator", critic=critic)
     command = "python tools/world_eval.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    study = refinement_study(images, budget=a.budget, n=4, m=3, k=4, critic=critic, judge=judge,
-                             generator=generator, describer=describer)
-    (out / "refinement.json").write_text(json.dumps(study, indent=1) + "\n")
-    (out / "refinement.md").write_text(render_md(study, command))
-    print(render_md(study, command))
+    studies = []
+    for loop in a.loops.split(","):
+        for budget in (int(b) for b in a.study_budgets.split(",")):
+            st = refinement_study(images, budget=budget, n=4, m=3, k=4, critic=critic, judge=judge,
+                                  generator=generator, describer=describer, loop=loops[loop], truths=truths)
+            st["loop_name"], st["scene_seed"] = loop, seed
+            studies.append(st)
+            print(f"{loop} budget {budget}: mean file {st['mean_file_bytes']:.1f} B, oracle F1 "
+                  f"{st['oracle']['final']['mean']:.3f}", flush=True)
+    (out / "refinement.json").write_text(json.dumps(studies, indent=1) + "\n")
+    md = render_overview(studies, command) + "\n" + "\n".join(
+        f"## loop {st['loop_name']}, budget {st['budget']}\n\n" + render_md(st, command) for st in studies)
+    (out / "refinement.md").write_text(md)
+    print(render_overview(studies, command))
     if not a.skip_rd:
         from semcodec.bench.rd import main as rd_main
 

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 import click
 
 from .._version import __version__
-from ..errors import MissingError, SemError
+from ..errors import InputError, MissingError, SemError
 from ..io import atomic_write
 from ..cli.common import device_option, model_dir_option, progress_enabled, quiet_option, run_main, sem_errors
 from ..registry import (DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, decoder_by_name, decoder_names,
@@ -101,7 +101,18 @@ class Scorer:
 # ---------------------------------------------------------------------------
 
 
+def _loop_settings(codec: Codec) -> dict | None:
+    """The encoder loop behaviour a sem codec runs with (EncoderConfig's default), so a change re-runs it."""
+    if not isinstance(codec, SemCodec):
+        return None
+    from ..encoder import REFERENCE_LOOP, EncoderConfig
+
+    cfg = EncoderConfig()
+    return {k: getattr(cfg, k) for k in REFERENCE_LOOP}
+
+
 def settings_hash(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer) -> str:
+    loop = _loop_settings(codec)
     blob = json.dumps(
         {
             "cache": CACHE_VERSION,
@@ -110,6 +121,7 @@ def settings_hash(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer) -
             "image": img.digest,
             "critic": scorer.critic_id if scorer.critic is not None else None,
             "judge": scorer.judge_id if scorer.judge is not None else None,
+            **({"loop": loop} if loop is not None else {}),
         },
         sort_keys=True,
         default=str,
@@ -159,6 +171,52 @@ def _read_cached(path: Path, key: str) -> dict | None:
 
 
 # ---------------------------------------------------------------------------
+# The oracle column (data sets with true prompts)
+# ---------------------------------------------------------------------------
+
+ORACLE_TYPES = ("scene", "lighting", "shape", "colour", "count", "size")
+
+
+def load_truths(dataset_dir: str | Path) -> dict[str, str]:
+    """Image file name -> true prompt text, from ``prompts.jsonl`` beside the images ({} when absent).
+
+    The file is what ``python -m semcodec.world.dataset`` writes: one JSON
+    object a line with ``file`` and ``text``.  A malformed file is bad input.
+    """
+    path = Path(dataset_dir) / "prompts.jsonl"
+    if not path.is_file():
+        return {}
+    out: dict[str, str] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            out[str(rec["file"])] = str(rec["text"])
+        except (ValueError, KeyError, TypeError):
+            raise InputError(f"{path}: line {n} is not a JSON object with 'file' and 'text'") from None
+    return out
+
+
+def _attach_oracle(rec: dict, truths: dict[str, str] | None) -> None:
+    """Add ``oracle_f1`` (and per fact type) to a sem row whose image has a true prompt."""
+    if not truths or "error" in rec:
+        return
+    text = rec.get("info", {}).get("prompt")
+    truth = truths.get(rec.get("image", ""))
+    if text is None or truth is None:
+        return
+    from ..world.oracle import score_text
+
+    o = score_text(truth, text)
+    rec["oracle_f1"] = o.f1
+    rec["oracle_precision"] = o.precision
+    rec["oracle_recall"] = o.recall
+    for t in ORACLE_TYPES:
+        rec[f"oracle_{t}"] = o.per_type[t]
+
+
+# ---------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------
 
@@ -197,10 +255,13 @@ def _measure(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer, key: s
     return rec
 
 
-def _aggregate(codec: Codec, points: list, rows_by_point: dict, images: list[DatasetImage]) -> dict:
+def _aggregate(codec: Codec, points: list, rows_by_point: dict, images: list[DatasetImage],
+               oracle: bool = False) -> dict:
     cols = list(BASE_COLUMNS)
     if isinstance(codec, SemCodec):
         cols.append("clipsim_encoder")
+        if oracle:
+            cols += ["oracle_f1", "oracle_precision", "oracle_recall"] + [f"oracle_{t}" for t in ORACLE_TYPES]
     if not codec.deterministic:
         cols.append("clipsim_std")
     res: dict[str, list] = {c: [] for c in cols}
@@ -230,8 +291,13 @@ def run_rd(
     command: str = "",
     versions: dict | None = None,
     dataset_label: str = "",
+    truths: dict[str, str] | None = None,
 ) -> RDReport:
-    """Run every codec over every point and image; write all outputs into ``out_dir``."""
+    """Run every codec over every point and image; write all outputs into ``out_dir``.
+
+    ``truths`` (image name -> true prompt text) adds the world oracle's
+    columns to the sem rows (see :mod:`semcodec.world.oracle`).
+    """
     scorer = scorer or Scorer()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -266,6 +332,7 @@ def run_rd(
                         else:
                             path.parent.mkdir(parents=True, exist_ok=True)
                             atomic_write(path, _dump(rec))
+                    _attach_oracle(rec, truths)
                     rows_by_point.setdefault(_slug(param), []).append(rec)
                     all_rows.append(rec)
                     if rec.get("info", {}).get("sem_hex"):
@@ -277,7 +344,8 @@ def run_rd(
             docs[codec.name] = {
                 "name": codec.name,
                 "description": desc,
-                "results": _aggregate(codec, points, rows_by_point, images),
+                "results": _aggregate(codec, points, rows_by_point, images,
+                                      oracle=bool(truths) and all(i.name in truths for i in images)),
             }
             atomic_write(out / f"{codec.name}.json", _dump_doc(docs[codec.name]))
 
@@ -309,7 +377,7 @@ def run_rd(
 
 
 CSV_COLUMNS = ("codec", "param", "image", "width", "height", "bytes", "bpp", "clipsim", "clipsim_judge", "psnr",
-               "ssim", "clipsim_encoder", "clipsim_std", "decodes", "sha256", "error")
+               "ssim", "clipsim_encoder", "clipsim_std", "oracle_f1", "decodes", "sha256", "error")
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
@@ -347,6 +415,10 @@ def render_summary(docs: dict, codecs: Sequence[Codec], images: list[DatasetImag
     lines.append("")
     lines.append("Rate: bpp = 8 × total file bytes / total original pixels over the data set. "
                  "Distortion: mean over images.")
+    if any("oracle_f1" in d["results"] for d in docs.values()):
+        lines.append("Oracle (sem rows; the data set's prompts.jsonl holds the true prompts): the coded prompt read "
+                     "back with the world grammar vs the true scene, F1 over scene-graph facts and accuracy per fact "
+                     "type (semcodec.world.oracle); pixel codecs carry no text and get CLIPSim only.")
     if describe_metrics:
         lines.append(f"Metrics: {describe_metrics}.")
     if metric == "psnr":
@@ -360,9 +432,12 @@ def render_summary(docs: dict, codecs: Sequence[Codec], images: list[DatasetImag
         lines.append("")
         lines.append(codec.description + ".")
         lines.append("")
-        extra = [c for c in ("clipsim_encoder", "clipsim_std") if c in res]
+        extra = [c for c in ("clipsim_encoder", "clipsim_std", "oracle_f1") if c in res]
         head = [codec.param_label, "bpp", "mean bytes", "CLIPSim", "CLIPSim judge", "PSNR dB", "SSIM"]
-        head += [{"clipsim_encoder": "CLIPSim encoder", "clipsim_std": "CLIPSim decode std"}[c] for c in extra]
+        head += [{"clipsim_encoder": "CLIPSim encoder", "clipsim_std": "CLIPSim decode std",
+                  "oracle_f1": "oracle F1"}[c] for c in extra]
+        if "oracle_f1" in res:
+            head.append("oracle per type (" + " / ".join(ORACLE_TYPES) + ")")
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "---|" * len(head))
         for i, p in enumerate(res["param"]):
@@ -373,6 +448,8 @@ def render_summary(docs: dict, codecs: Sequence[Codec], images: list[DatasetImag
             cells = [f"{p}{ref}", _fmt(res["bpp"][i], ".4g"), _fmt(mb, ".1f"), _fmt(res["clipsim"][i], ".4f"),
                      _fmt(res["clipsim_judge"][i], ".4f"), _fmt(res["psnr"][i], ".2f"), _fmt(res["ssim"][i], ".4f")]
             cells += [_fmt(res[c][i], ".4f") for c in extra]
+            if "oracle_f1" in res:
+                cells.append(" / ".join(_fmt(res[f"oracle_{t}"][i], ".2f") for t in ORACLE_TYPES))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     if failures:
@@ -592,6 +669,7 @@ def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | 
         raise click.BadParameter(str(exc), param_hint="--codecs") from None
     budget_vals = _int_list(budgets, "--budgets")
     images = load_dataset(dataset_dir, limit=limit)
+    truths = load_truths(dataset_dir)
 
     # Distortion models: missing weights leave columns null, never fail the run.
     scorer = Scorer()
@@ -637,7 +715,7 @@ def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | 
     report = run_rd(
         images, codecs, out_dir, scorer=scorer, cache_dir=cache_dir, progress=progress_enabled(quiet),
         describe_metrics="; ".join(metric_desc), command=_command_line(ctx), versions=_versions(extra),
-        dataset_label=Path(dataset_dir).name,
+        dataset_label=Path(dataset_dir).name, truths=truths,
     )
     if not quiet:
         click.echo(f"{PROG}: {len(images)} image(s), {len(codecs)} codec(s), {report.runs} run(s) made, "

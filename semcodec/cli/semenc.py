@@ -164,7 +164,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         raise CliError("give IMAGE... to encode, or --prompt PROMPT.json (see --help)", 2)
     if seed is not None:
         raise CliError("--seed applies to --prompt; the encoder chooses seeds itself", 2)
-    from ..encoder import DEFAULT_BUDGET, EncoderConfig
+    from ..encoder import DEFAULT_BUDGET, REFERENCE_LOOP, EncoderConfig
     from .encode_run import run_encoder
 
     settings = {"describer": "openai", "describer_model": None, "n": 4, "m": 3, "k": 4, "budget": DEFAULT_BUDGET,
@@ -184,6 +184,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         n=settings["n"], m=settings["m"], k=settings["k"], budget_bytes=settings["budget"],
         max_text_bytes=settings["max_text_bytes"], decoder=settings["decoder"], prompt_codec=prompt_codec,
         max_cost_usd=max_cost, patience=patience,
+        **(REFERENCE_LOOP if preset == "reference" else {}),  # the preset is also the seed's loop behaviour
     )
     try:
         config.validate()

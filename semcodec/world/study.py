@@ -28,7 +28,10 @@ def _paired(a: list[float], b: list[float]) -> dict:
             "worse": int((d < -1e-6).sum()), "n": int(len(d))}
 
 
-def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, judge, generator, describer) -> dict:
+def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, judge, generator, describer,
+                     loop: dict | None = None, truths: dict | None = None) -> dict:
+    """``loop``: EncoderConfig loop behaviour (select/accept/margin; None: the config default).
+    ``truths``: image name -> true prompt text; adds the world oracle for round 1 and the file."""
     from semcodec.encoder import EncoderConfig, encode_image
     from semcodec.registry import DEFAULT_PROMPT_CODEC
     from semcodec.prompt import Prompt
@@ -36,7 +39,7 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
     rows = []
     for img in images:
         cfg = EncoderConfig(n=n, m=m, k=k, budget_bytes=budget, decoder=generator.spec.name,
-                            prompt_codec=DEFAULT_PROMPT_CODEC)
+                            prompt_codec=DEFAULT_PROMPT_CODEC, **(loop or {}))
         t0 = time.perf_counter()
         res = encode_image(img.image, config=cfg, critic=critic, generator=generator, describer=describer)
         secs = time.perf_counter() - t0
@@ -52,6 +55,13 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
         row = {"image": img.name, "file_bytes": res.file_bytes, "t1_text": p1.text(), "final_text": res.sem.prompt.text(),
                "final_t": res.trace["result"]["best_t"], "encode_s": secs,
                "critic_trace": [it["best_clipsim"] for it in res.trace["iterations"]]}
+        if truths and img.name in truths:
+            from .oracle import score_text
+
+            for key, text in (("t1", p1.text()), ("final", res.sem.prompt.text())):
+                o = score_text(truths[img.name], text)
+                row[f"oracle_{key}"] = o.f1
+                row[f"oracle_{key}_types"] = o.per_type
         for role, model in (("critic", critic), ("judge", judge)):
             ref = model.embed_images([img.image])[0]
             embs = model.embed_images(list(pics.values()))
@@ -65,6 +75,15 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
         out[role]["refinement_gain"] = _paired([r[f"{role}_t1_bestK"] for r in rows], [r[f"{role}_final"] for r in rows])
         out[role]["seed_choice_gain"] = _paired([r[f"{role}_t1_seed0"] for r in rows], [r[f"{role}_t1_bestK"] for r in rows])
         out[role]["total_gain"] = _paired([r[f"{role}_t1_seed0"] for r in rows], [r[f"{role}_final"] for r in rows])
+    if rows and all("oracle_final" in r for r in rows):
+        from .oracle import FACT_TYPES
+
+        out["oracle"] = {key: _stats([r[f"oracle_{key}"] for r in rows]) for key in ("t1", "final")}
+        for key in ("t1", "final"):
+            out["oracle"][key]["per_type"] = {t: float(np.mean([r[f"oracle_{key}_types"][t] for r in rows]))
+                                              for t in FACT_TYPES}
+        out["oracle"]["refinement_gain"] = _paired([r["oracle_t1"] for r in rows], [r["oracle_final"] for r in rows])
+    out["loop"] = dict(loop or {})
     out["mean_encode_s"] = float(np.mean([r["encode_s"] for r in rows]))
     out["mean_file_bytes"] = float(np.mean([r["file_bytes"] for r in rows]))
     return out
@@ -89,7 +108,97 @@ def render_md(study: dict, command: str) -> str:
         j, c = study["judge"][key], study["critic"][key]
         lines.append(f"| {label} | {j['mean_gain']:+.4f} ± {j['se']:.4f} ({j['improved']}/{j['worse']}) "
                      f"| {c['mean_gain']:+.4f} ± {c['se']:.4f} ({c['improved']}/{c['worse']}) |")
+    if "oracle" in study:
+        from .oracle import FACT_TYPES
+
+        o = study["oracle"]
+        lines += ["", "Oracle (the coded prompt read back with the world grammar vs the true scene; "
+                  "round 1 and best of K share one prompt, so one figure):", "",
+                  "| oracle | F1 (mean ± sd) | " + " | ".join(FACT_TYPES) + " |", "|---|---|" + "---|" * len(FACT_TYPES)]
+        for key, label in (("t1", "iteration 1 (1 seed and best of K)"), ("final", f"best after N={study['n']}")):
+            lines.append(f"| {label} | {o[key]['mean']:.3f} ± {o[key]['std']:.3f} | "
+                         + " | ".join(f"{o[key]['per_type'][t]:.3f}" for t in FACT_TYPES) + " |")
+        g = o["refinement_gain"]
+        lines += ["", f"Oracle refinement gain (final vs iteration 1): {g['mean_gain']:+.4f} ± {g['se']:.4f} "
+                  f"(scenes better / worse {g['improved']}/{g['worse']})."]
+    if study.get("loop"):
+        lines += ["", "Loop: " + ", ".join(f"{k}={v}" for k, v in study["loop"].items()) + "."]
     lines += ["", f"Command: `{command}`", ""]
     return "\n".join(lines)
 
 
+
+
+# ---------------------------------------------------------------------------
+# Attribute binding: does the critic prefer the true text over a one-attribute change?
+# ---------------------------------------------------------------------------
+
+PERTURB_TYPES = ("scene", "lighting", "colour", "shape", "count", "size")
+
+
+def _changed_type(true, other) -> str:
+    if true.scene != other.scene:
+        return "scene"
+    if true.lighting != other.lighting:
+        return "lighting"
+    for a, b in zip(true.objects, other.objects):
+        for f in ("colour", "shape", "count", "size"):
+            if getattr(a, f) != getattr(b, f):
+                return f
+    raise ValueError("the perturbation changed nothing")
+
+
+def binding_accuracy(critic, samples, *, seed: int = 0, per_scene: int = 4) -> dict:
+    """Held-out attribute binding (chance 50%).
+
+    For every sample (a :class:`semcodec.world.dataset.WorldSample`), its
+    render faces its true text and ``per_scene`` texts with one attribute
+    changed (:func:`semcodec.world.grammar.perturb`); a pair counts as bound
+    when the true text scores strictly higher.  Returns the overall accuracy,
+    its standard error, the pair count and the accuracy per changed type.
+    """
+    from .grammar import perturb
+    from .render import render_scene
+
+    rng = np.random.default_rng(seed)
+    hits: dict[str, list[int]] = {t: [] for t in PERTURB_TYPES}
+    images = [render_scene(s.scene, s.seed) for s in samples]
+    embs = critic.embed_images(images)
+    for s, emb in zip(samples, embs):
+        negs = [perturb(s.scene, rng) for _ in range(per_scene)]
+        texts = [s.scene.text()] + [n.text() for n in negs]
+        scores = np.asarray(critic.score_texts(texts, emb))
+        for n, sc in zip(negs, scores[1:]):
+            hits[_changed_type(s.scene, n)].append(int(scores[0] > sc))
+    allh = [h for v in hits.values() for h in v]
+    acc = float(np.mean(allh))
+    return {"accuracy": acc, "se": float(math.sqrt(acc * (1 - acc) / len(allh))), "pairs": len(allh),
+            "scenes": len(samples), "per_type": {t: (float(np.mean(v)) if v else None) for t, v in hits.items()},
+            "per_type_pairs": {t: len(v) for t, v in hits.items()}}
+
+
+def render_overview(studies: list[dict], command: str) -> str:
+    """One table over several studies (loop x budget): bytes, oracle, judge, critic, refinement gains."""
+    from .oracle import FACT_TYPES
+
+    s0 = studies[0]
+    lines = [f"# Synthetic world: the seed's loop vs the new one ({s0['images']} held-out scenes, "
+             f"scene seed {s0.get('scene_seed', '?')})", "",
+             f"N={s0['n']}, M={s0['m']}, K={s0['k']}; describer interrogator, critic world-clip, decoder world-v1, "
+             f"prompt codec {s0['prompt_codec']}. Oracle: semcodec.world.oracle (F1 over scene-graph facts of the "
+             "coded prompt vs the true scene). Gains: file vs iteration 1, mean ± s.e. (scenes better/worse).", "",
+             "| loop | budget | mean file B | oracle F1 | " + " / ".join(FACT_TYPES) + " | judge | critic | "
+             "oracle gain | judge gain | critic gain |", "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def g(x):
+        return f"{x['mean_gain']:+.3f} ± {x['se']:.3f} ({x['improved']}/{x['worse']})"
+
+    for st in studies:
+        o = st["oracle"]
+        lines.append(f"| {st.get('loop_name', '?')} | {st['budget']} | {st['mean_file_bytes']:.1f} | "
+                     f"{o['final']['mean']:.3f} | " + " / ".join(f"{o['final']['per_type'][t]:.2f}" for t in FACT_TYPES)
+                     + f" | {st['judge']['final']['mean']:.4f} | {st['critic']['final']['mean']:.4f} | "
+                     f"{g(o['refinement_gain'])} | {g(st['judge']['refinement_gain'])} | "
+                     f"{g(st['critic']['refinement_gain'])} |")
+    lines += ["", f"Command: `{command}`", ""]
+    return "\n".join(lines)
