@@ -39,6 +39,12 @@ def decode_image(sem: SemFile, generator: Generator) -> DecodeResult:
     elif own:
         note = f"{sem.decoder.name}: the file carries no seed, rendered with seed 0"
         exact = False
+    elif (generator.spec.params or {}).get("preview_of") == sem.decoder.name:
+        note = (
+            f"preview with {generator.spec.name} (seed {seed}) of the file's {sem.decoder.name} picture: "
+            f"the same UNet and seed with a faster VAE decoder, so close to but not the picture the encoder chose"
+        )
+        exact = False
     else:
         note = (
             f"rendered with {generator.spec.name} (seed {seed}) instead of the file's {sem.decoder.name}: "

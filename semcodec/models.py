@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -105,9 +106,54 @@ def allow_patterns(entry: Any) -> list[str] | None:
     if isinstance(entry, registry.CriticSpec):
         return list(entry.files)
     if getattr(entry, "family", None) == "diffusers":
+        if vae_part(entry) is not None:  # the VAE comes from its own repo: skip the base repo's weights
+            return [p for p in _DIFFUSERS_PATTERNS if not p.startswith("vae/")]
         return list(_DIFFUSERS_PATTERNS)
     patterns = getattr(entry, "allow_patterns", None) or getattr(entry, "files", None)
     return list(patterns) if patterns else None
+
+
+@dataclass(frozen=True)
+class VaePart:
+    """A decoder's VAE from a second hub repo (sd-turbo-taesd's TAESD), at its own pinned revision.
+
+    In a model dir it lives in ``DIR/<name>/<subfolder>/``; otherwise in the
+    Hugging Face cache.  ``name`` is the decoder's, so messages name the
+    command that fetches both (``semmodels download <name>``).
+    """
+
+    name: str
+    source: str
+    revision: str
+    subfolder: str
+    files: tuple[str, ...] = ("config.json", "diffusion_pytorch_model.safetensors")
+
+
+def vae_part(entry: Any) -> VaePart | None:
+    """The entry's separately sourced VAE (params ``vae_source``/``vae_revision``), else None."""
+    params = getattr(entry, "params", None) or {}
+    if not params.get("vae_source"):
+        return None
+    return VaePart(entry.name, str(params["vae_source"]), str(params["vae_revision"]),
+                   str(params.get("vae_subfolder", "vae_part")))
+
+
+def locate_vae(entry: Any, folder: Path, model_dir: str | os.PathLike | None = None, *, fetch: bool = True) -> Path:
+    """Where the entry's separately sourced VAE is: ``folder/<subfolder>/``, else the HF cache, else the hub."""
+    part = vae_part(entry)
+    if part is None:
+        raise SemError(f"{entry.name} has no separately sourced VAE")
+    sub = folder / part.subfolder
+    if sub.is_dir():
+        if not folder_complete(part, sub):
+            raise MissingError(f"{sub}/ exists but holds no complete copy of {part.source} (config and weights)")
+        return sub
+    cached = cached_snapshot(part)
+    if cached is not None:
+        return cached
+    if not fetch:
+        raise MissingError(missing_message(part, model_dir))
+    return _fetch(part, None)
 
 
 def model_folder(name: str, model_dir: str | os.PathLike | None = None) -> Path | None:
@@ -335,10 +381,17 @@ def download(name: str, model_dir: str | os.PathLike | None = None) -> Path:
     if packaged_folder(entry) is not None:
         return locate_weights(entry, model_dir, fetch=False)  # shipped with semcodec: nothing to fetch
     root = resolve_model_dir(model_dir)
+    part = vae_part(entry)
     if root is None:
-        return _fetch(entry, None)
+        folder = _fetch(entry, None)
+        if part is not None:
+            _fetch(part, None)
+        return folder
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SemError(f"cannot create model dir {root}: {exc.strerror or exc}") from None
-    return _fetch(entry, root / entry.name)
+    folder = _fetch(entry, root / entry.name)
+    if part is not None:
+        _fetch(part, folder / part.subfolder)
+    return folder

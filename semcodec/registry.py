@@ -162,6 +162,42 @@ DECODERS: tuple[DecoderSpec, ...] = (
         height=128,
         params=MappingProxyType({"vocab": "semcodec/world/data/vocab.json"}),
     ),
+    # sd-turbo's UNet, text encoder, tokenizer and scheduler (the sd-turbo repo at
+    # sd-turbo's revision, same settings) with the VAE decoder replaced by TAESD, the
+    # tiny distilled autoencoder (diffusers AutoencoderTiny, its default config:
+    # 64-channel blocks, 3/3/3/1 decoder blocks, 4 latent channels, scaling factor 1),
+    # for receivers without a GPU.  Its pixels differ from sd-turbo's, hence its own ID:
+    # rendering an sd-turbo file with it is a preview, not the encoder's picture.
+    # TAESD's revision is the hub commit seen in Hugging Face cache paths of public
+    # code (models--madebyollin--taesd/snapshots/614f7681...); the hub was not
+    # reachable here to confirm it.  Model folder: DIR/sd-turbo-taesd/ holds the
+    # sd-turbo files (its vae/ weights are not needed) and taesd/ the TAESD repo's
+    # config.json + diffusion_pytorch_model.safetensors.  fp32 on the CPU, channels-last
+    # memory layout there (measured in bench/results/speed-cpu.md).
+    DecoderSpec(
+        id=9,
+        name="sd-turbo-taesd",
+        family="diffusers",
+        deterministic=True,
+        description="SD-Turbo's UNet and text encoder with the TAESD tiny autoencoder as VAE decoder, "
+        "512x512, 1 step, guidance 0; local, seeded; fast CPU decode (a preview of sd-turbo files)",
+        source="stabilityai/sd-turbo",
+        revision="b261bac6fd2cf515557d5d0707481eafa0485ec2",
+        token_limit=77,
+        width=512,
+        height=512,
+        params=MappingProxyType(
+            {
+                **_SD_TURBO_PARAMS,
+                "vae": "AutoencoderTiny",
+                "vae_source": "madebyollin/taesd",
+                "vae_revision": "614f76814bbe30edbe2e627ace1c2234c81a2c0e",
+                "vae_subfolder": "taesd",
+                "preview_of": "sd-turbo",
+                "cpu_channels_last": False,
+            }
+        ),
+    ),
     # OpenAI's image models of 2026-11 (image generation guide and deprecations
     # page, read 2026-12-06: the recommended replacements of gpt-image-1-mini
     # and gpt-image-1.5).  Flare is the fast tier, Sunburst the detail tier.

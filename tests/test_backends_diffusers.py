@@ -142,3 +142,99 @@ def test_half_precision_path_runs(tiny_model_dir, sd):
     a = _px(half.render(TEXT, [4])[0]).astype(int)
     b = _px(sd.render(TEXT, [4])[0]).astype(int)
     assert np.abs(a - b).max() <= 8 and np.array_equal(a, _px(half.render(TEXT, [4])[0]))
+
+
+# -- sd-turbo-taesd: sd-turbo's UNet and text encoder with the tiny autoencoder (TAESD) -----------
+
+
+@pytest.fixture(scope="module")
+def taesd(tiny_model_dir) -> DiffusersGenerator:
+    return load_generator(decoder_by_name("sd-turbo-taesd"), device="cpu", model_dir=tiny_model_dir)
+
+
+def test_taesd_loads_autoencoder_tiny_with_sd_turbo_settings(taesd, sd):
+    import diffusers
+
+    assert isinstance(taesd.pipe.vae, diffusers.AutoencoderTiny)
+    assert isinstance(sd.pipe.vae, diffusers.AutoencoderKL)
+    assert type(taesd.pipe.scheduler).__name__ == "EulerDiscreteScheduler"
+    assert taesd.pipe.scheduler.config.timestep_spacing == "trailing"
+    assert taesd.steps == 1 and taesd.guidance_scale == 0.0 and taesd.token_limit == 77
+    assert taesd.vae_scale_factor == 8 and (taesd.width, taesd.height) == (64, 64)
+    assert taesd.pipe.unet.dtype == torch.float32
+    # the registry's CPU memory layout applies to this decoder only
+    weight = taesd.pipe.unet.conv_in.weight
+    assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+    assert sd.pipe.unet.conv_in.weight.is_contiguous()
+
+
+def test_taesd_file_decodes_identically_twice(taesd, tiny_model_dir):
+    from semcodec.container import SemFile
+    from semcodec.container import decode as read
+    from semcodec.decoder import decode_image
+    from semcodec.prompt import Prompt
+
+    data = SemFile.create(Prompt("a lighthouse on a rocky cliff", ["a stormy sea"], "dusk"), decoder="sd-turbo-taesd",
+                          seed=5, width=64, height=64).to_bytes()
+    first = decode_image(read(data), taesd)
+    again = decode_image(read(data), taesd)
+    fresh = decode_image(read(data), load_generator(decoder_by_name("sd-turbo-taesd"), device="cpu",
+                                                       model_dir=tiny_model_dir))
+    assert first.exact and "exact picture" in first.note
+    assert np.array_equal(np.asarray(first.image), np.asarray(again.image))
+    assert np.array_equal(np.asarray(first.image), np.asarray(fresh.image))
+    assert np.asarray(first.image).std() > 0
+    other = decode_image(read(SemFile.create(Prompt("a green field", [], ""), decoder="sd-turbo-taesd", seed=5,
+                                             width=64, height=64).to_bytes()), taesd)
+    assert not np.array_equal(np.asarray(first.image), np.asarray(other.image))
+
+
+def test_taesd_previews_an_sd_turbo_file_and_says_so(taesd, sd):
+    from semcodec.container import SemFile
+    from semcodec.decoder import decode_image
+    from semcodec.prompt import Prompt
+
+    sem = SemFile.create(Prompt(TEXT, [], ""), decoder="sd-turbo", seed=2, width=64, height=64)
+    preview, own = decode_image(sem, taesd), decode_image(sem, sd)
+    assert own.exact and not preview.exact
+    assert "preview" in preview.note and "not the picture the encoder chose" in preview.note
+    # same UNet latents, another VAE decoder: other pixels
+    assert not np.array_equal(np.asarray(preview.image), np.asarray(own.image))
+
+
+def test_taesd_needs_its_vae_folder(tiny_model_dir, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    shutil.copytree(tiny_model_dir / "sd-turbo-taesd", tmp_path / "sd-turbo-taesd", ignore=shutil.ignore_patterns("taesd"))
+    with pytest.raises(MissingError) as err:
+        load_generator(decoder_by_name("sd-turbo-taesd"), device="cpu", model_dir=tmp_path)
+    assert "madebyollin/taesd" in str(err.value) and "semmodels download sd-turbo-taesd" in str(err.value)
+    (tmp_path / "sd-turbo-taesd" / "taesd").mkdir()  # present but empty: said so, not loaded half
+    with pytest.raises(MissingError, match="no complete copy of madebyollin/taesd"):
+        load_generator(decoder_by_name("sd-turbo-taesd"), device="cpu", model_dir=tmp_path)
+
+
+def test_semenc_and_semdec_take_sd_turbo_taesd(tiny_model_dir, tmp_path, capsys):
+    import json
+
+    from PIL import Image
+
+    from semcodec.cli import semdec, semenc
+    from semcodec.container import decode as read
+
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps({"scene": "a red boat", "objects": ["a gull"], "lighting": "dawn"}))
+    own, base = tmp_path / "t.sem", tmp_path / "s.sem"
+    assert semenc.main(["--prompt", str(p), "-o", str(own), "--decoder", "sd-turbo-taesd", "--seed", "3"]) == 0
+    assert semenc.main(["--prompt", str(p), "-o", str(base), "--seed", "3"]) == 0
+    assert read(own.read_bytes()).decoder.id == 9 and read(base.read_bytes()).decoder.id == 1
+    capsys.readouterr()
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert semdec.main([str(own), "-o", str(a), "--model-dir", str(tiny_model_dir)]) == 0
+    assert "exact picture" in capsys.readouterr().err
+    assert semdec.main([str(base), "-o", str(b), "--decoder", "sd-turbo-taesd", "--model-dir", str(tiny_model_dir)]) == 0
+    err = capsys.readouterr().err
+    assert "preview" in err and "not the picture the encoder chose" in err
+    # the same prompt, seed and decoder: the same pixels whichever file carried them
+    assert np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))

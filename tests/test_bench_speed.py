@@ -143,3 +143,80 @@ def test_real_arch_refuses_bad_requests(tmp_path):
     with pytest.raises(SemError, match="not written by real_arch"):
         ra.build_sd_turbo(foreign)
     assert (foreign / "keep.txt").read_text() == "mine"
+
+
+# -- sd-turbo against sd-turbo-taesd in one run, and the CPU settings sweep ------------------------
+
+
+def test_speed_compares_sd_turbo_taesd_in_the_same_run(tiny_model_dir, capsys):
+    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
+                     "--steps", "1", "--cpu-settings", "--json", "-q"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    report = json.loads(captured.out)
+    (cmp,) = report["compare"]  # the default for --decoder sd-turbo
+    assert cmp["name"] == "sd-turbo-taesd" and cmp["vae"] == "AutoencoderTiny"
+    assert cmp["weights"]["tiny"] is True and cmp["params"]["vae"] > 0
+    assert cmp["load_s"] > 0 and cmp["first_render_s"] > 0
+    assert math.isclose(cmp["decode_ratio"], cmp["decode"]["median_s"] / report["decode"]["median_s"])
+    (render,) = cmp["render"]
+    assert render["registry"] and render["steps"] == 1
+    assert all(render["components_median_s"][k] > 0 for k in ("text_encoder", "unet", "vae_decoder"))
+    base = next(r for r in report["render"] if r["registry"])
+    assert math.isclose(cmp["render_ratio"], render["median_s"] / base["median_s"])
+
+    sweep = cmp["cpu_settings"]
+    rows = {row["name"]: row for row in sweep["settings"]}
+    assert list(rows) == list(speed.SETTINGS)
+    assert rows["registry"]["ratio_to_registry"] == 1.0 and rows["registry"]["same_pixels_as_registry"]
+    # neither the thread count nor the grad mode may change a pixel
+    assert rows["threads=1"]["same_pixels_as_registry"] and rows["no_grad instead of inference_mode"][
+        "same_pixels_as_registry"]
+    assert all(row["median_s"] > 0 for row in rows.values())
+
+
+def test_speed_table_shows_the_comparison(tiny_model_dir, capsys):
+    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
+                     "--steps", "1", "--compare", "sd-turbo-taesd", "-q"])
+    table = capsys.readouterr().out
+    assert rc == 0
+    assert "compared in the same run: sd-turbo-taesd (vae AutoencoderTiny" in table
+    assert "decode with sd-turbo-taesd (warm)" in table and "x the sd-turbo decode" in table
+
+
+def test_settings_are_undone(tiny_model_dir):
+    import torch
+
+    from semcodec.backends.diffusers_gen import load_generator
+
+    gen = load_generator(decoder_by_name("sd-turbo-taesd"), device="cpu", model_dir=tiny_model_dir)
+    threads = torch.get_num_threads()
+    for name in speed.SETTINGS:
+        with speed._setting(gen, name) as run:
+            assert run("a red square").size == (64, 64)
+        assert torch.get_num_threads() == threads
+        weight = gen.pipe.unet.conv_in.weight
+        assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous(), name
+
+
+def test_compare_none_and_bad_compare(tiny_model_dir, capsys):
+    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
+                     "--steps", "1", "--compare", "none", "--json", "-q"])
+    assert rc == 0 and "compare" not in json.loads(capsys.readouterr().out)
+    assert speed.main(["--model-dir", str(tiny_model_dir), "--compare", "gpt-image-2"]) == 2
+    assert speed.main(["--model-dir", str(tiny_model_dir), "--compare", "sd-turbo"]) == 2
+    assert "--compare" in capsys.readouterr().err
+
+
+def test_real_arch_taesd_is_autoencoder_tiny_defaults():
+    import inspect
+
+    import diffusers
+
+    from semcodec.testing import real_arch as ra
+
+    defaults = {k: v.default for k, v in inspect.signature(diffusers.AutoencoderTiny.__init__).parameters.items()
+                if k != "self"}
+    assert {k: defaults[k] for k in ra.TAESD} == ra.TAESD  # TAESD is AutoencoderTiny's default configuration
+    assert ra.TAESD["latent_channels"] == ra.SD_VAE["latent_channels"] == 4
+    assert "sd-turbo-taesd" in ra.SUPPORTED

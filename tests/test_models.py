@@ -172,3 +172,35 @@ def test_tiny_builder_cli(tmp_path):
     files = sorted(p.name for p in (out / "ViT-B-32").iterdir())
     assert files == ["open_clip_config.json", "open_clip_model.safetensors"]
     assert models.folder_complete(models.lookup("ViT-B-32"), Path(out / "ViT-B-32"))
+
+
+def test_sd_turbo_taesd_download_fetches_both_repos_at_their_pins(tiny_model_dir, tmp_path, monkeypatch):
+    """sd-turbo's files without its VAE weights, and TAESD into taesd/; the hub call is faked."""
+    import huggingface_hub
+
+    spec = decoder_by_name("sd-turbo-taesd")
+    patterns = models.allow_patterns(spec)
+    assert "vae/diffusion_pytorch_model.safetensors" not in patterns and "unet/diffusion_pytorch_model.safetensors" in patterns
+    assert "vae/diffusion_pytorch_model.safetensors" in models.allow_patterns(decoder_by_name("sd-turbo"))
+    calls = []
+
+    def fake_snapshot_download(repo_id, **kw):
+        calls.append((repo_id, kw))
+        src = tiny_model_dir / "sd-turbo-taesd"
+        shutil.copytree(src / "taesd" if repo_id == "madebyollin/taesd" else src, kw["local_dir"], dirs_exist_ok=True,
+                        ignore=None if repo_id == "madebyollin/taesd" else shutil.ignore_patterns("taesd"))
+        return kw["local_dir"]
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models, "hub_reachable", lambda timeout=3.0: None)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    out = models.download("sd-turbo-taesd", tmp_path / "m")
+    assert out == tmp_path / "m" / "sd-turbo-taesd"
+    assert [(repo, kw["revision"]) for repo, kw in calls] == [
+        ("stabilityai/sd-turbo", spec.revision), ("madebyollin/taesd", spec.params["vae_revision"])]
+    assert calls[1][1]["local_dir"] == str(out / "taesd")
+    assert calls[1][1]["allow_patterns"] == ["config.json", "diffusion_pytorch_model.safetensors"]
+    from semcodec.backends.diffusers_gen import load_generator
+
+    gen = load_generator(spec, device="cpu", model_dir=tmp_path / "m")
+    assert type(gen.pipe.vae).__name__ == "AutoencoderTiny" and gen.render("a cat", [1])[0].image.size == (64, 64)

@@ -1,4 +1,4 @@
-"""Seeded local text-to-image through diffusers (sd-turbo, sdxl-turbo).
+"""Seeded local text-to-image through diffusers (sd-turbo, sdxl-turbo, sd-turbo-taesd).
 
 Determinism: image ``i`` comes from the initial latents
 ``torch.randn((1, C, H/f, W/f), generator=torch.Generator("cpu").manual_seed(seed),
@@ -7,6 +7,12 @@ pipeline's dtype and device, and the registry's fixed steps, guidance and
 scheduler.  Every image is rendered in its own pipeline call, so a seed gives
 the same pixels whatever else is rendered with it (given the same library
 versions, weights and device class).
+
+sd-turbo-taesd loads sd-turbo's folder with the registry's ``vae`` class
+(``AutoencoderTiny``) from its own pinned repo in place of the pipeline's VAE
+(:func:`semcodec.models.locate_vae`); on the CPU its UNet and VAE use the
+channels-last memory layout when the registry says ``cpu_channels_last``
+(a setting of that decoder only: it never applies to sd-turbo or sdxl-turbo).
 
 No silent truncation: a prompt longer than the text encoder's context
 (``spec.token_limit`` tokens, BOS/EOS included) is refused with BudgetError
@@ -23,7 +29,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import BackendError, BudgetError, MissingError, SemError
-from ..models import locate_weights
+from ..models import locate_vae, locate_weights, vae_part
 from ..registry import DecoderSpec
 from .base import Rendered
 from .device import LOCAL_EXTRA, import_torch, pick_device, torch_dtype
@@ -79,6 +85,23 @@ def quiet_progress() -> Any:
             dlog.enable_progress_bar()
         if was[1]:
             tlog.enable_progress_bar()
+
+
+@contextlib.contextmanager
+def _quiet_warnings(on: bool) -> Any:
+    """Silence diffusers' load-time warnings for the duration (a pipeline given an
+    AutoencoderTiny for its vae warns about the type and about TAESD's stored block_out_channels)."""
+    from diffusers.utils import logging as dlog
+
+    if not on:
+        yield
+        return
+    level = dlog.get_verbosity()
+    dlog.set_verbosity_error()
+    try:
+        yield
+    finally:
+        dlog.set_verbosity(level)
 
 
 class DiffusersGenerator:
@@ -139,23 +162,29 @@ class DiffusersGenerator:
         return [self._render_one(text, seed) for seed in seeds]
 
     # -- internals ------------------------------------------------------------
-    def _render_one(self, text: str, seed: int) -> Rendered:
+    def call_pipe(self, text: str, seed: int) -> Any:
+        """The pipeline call for one seed, without a grad-mode context (rendering wraps it in
+        ``torch.inference_mode``; ``sembench speed --cpu-settings`` times the alternatives)."""
         torch = import_torch()
         latents = self.initial_latents(seed).to(device=self.device, dtype=self.pipe.unet.dtype)
         step_gen = torch.Generator("cpu").manual_seed(seed)  # only an ancestral step draws from it (times 0 at 1 step)
+        return self.pipe(
+            prompt=text,
+            height=self.height,
+            width=self.width,
+            num_inference_steps=self.steps,
+            guidance_scale=self.guidance_scale,
+            generator=step_gen,
+            latents=latents,
+            output_type="pil",
+        )
+
+    def _render_one(self, text: str, seed: int) -> Rendered:
+        torch = import_torch()
         start = time.perf_counter()
         try:
             with torch.inference_mode():
-                out = self.pipe(
-                    prompt=text,
-                    height=self.height,
-                    width=self.width,
-                    num_inference_steps=self.steps,
-                    guidance_scale=self.guidance_scale,
-                    generator=step_gen,
-                    latents=latents,
-                    output_type="pil",
-                )
+                out = self.call_pipe(text, seed)
         except torch.cuda.OutOfMemoryError:
             raise BackendError(f"{self.spec.name}: out of GPU memory rendering {self.width}x{self.height}") from None
         except (RuntimeError, ValueError) as exc:
@@ -172,6 +201,7 @@ def load_generator(
     if spec.family != "diffusers":
         raise SemError(f"{spec.name} is not a diffusers decoder (family {spec.family})")
     folder = locate_weights(spec, model_dir)  # first: a missing model fails before the heavy imports
+    vae_folder = locate_vae(spec, folder, model_dir) if vae_part(spec) is not None else None
     diffusers = _import_diffusers()
     dev = pick_device(device)
     marker = _read_marker(folder)
@@ -186,7 +216,12 @@ def load_generator(
         extra["add_watermarker"] = False  # the invisible watermark would make pixels depend on an optional package
     pipeline_cls = getattr(diffusers, str(params.get("pipeline", "DiffusionPipeline")), diffusers.DiffusionPipeline)
     try:
-        with quiet_progress():
+        with quiet_progress(), _quiet_warnings(vae_folder is not None):
+            if vae_folder is not None:  # a VAE from its own repo (TAESD) replaces the pipeline's
+                vae_cls = getattr(diffusers, str(params["vae"]))
+                extra["vae"] = vae_cls.from_pretrained(
+                    str(vae_folder), local_files_only=True, **_dtype_kwarg(diffusers, dtype)
+                )
             pipe = pipeline_cls.from_pretrained(
                 str(folder), local_files_only=True, **_dtype_kwarg(diffusers, dtype), **extra
             )
@@ -195,6 +230,10 @@ def load_generator(
             overrides = {"timestep_spacing": params["timestep_spacing"]} if "timestep_spacing" in params else {}
             pipe.scheduler = scheduler_cls.from_config(pipe.scheduler.config, **overrides)
         pipe = pipe.to(dev)
+        if params.get("cpu_channels_last") and dev == "cpu":
+            torch = import_torch()
+            for module in (pipe.unet, pipe.vae):
+                module.to(memory_format=torch.channels_last)
     except (OSError, ValueError, RuntimeError, KeyError, AttributeError, TypeError) as exc:
         raise BackendError(f"cannot load {spec.name} from {folder}: {str(exc).splitlines()[0]}") from None
     pipe.set_progress_bar_config(disable=True)

@@ -36,6 +36,7 @@ their ratio shows whether the run had its cores to itself.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -278,6 +279,133 @@ def _loadavg() -> list[float] | None:
 # ---------------------------------------------------------------------------
 
 
+def _time_decodes(gen: Any, path: Path, repeats: int, dev: str, say: Callable[[str], None], label: str) -> dict:
+    """Warm decodes of the .sem file at ``path`` with ``gen``: read, render, resize (the production path)."""
+    from ..container import read as read_sem
+    from ..decoder import decode_image
+
+    decodes: list[float] = []
+    decode_cpu: list[float] = []
+    for r in range(repeats):
+        say(f"decode with {label} {r + 1}/{repeats}")
+
+        def decode_file() -> Any:
+            sem, _ = read_sem(path)
+            return decode_image(sem, gen)
+
+        cpu_start = time.process_time()
+        _, t_dec = timed(dev, decode_file)
+        decode_cpu.append(time.process_time() - cpu_start)
+        decodes.append(t_dec)
+    return {"runs_s": decodes, "median_s": _median(decodes), "process_cpu_s": decode_cpu,
+            "excludes": "model loading (see load_s)"}
+
+
+def _time_renders(gen: Any, text: str, steps: tuple[int, ...], repeats: int, dev: str,
+                  say: Callable[[str], None]) -> list[dict]:
+    """Renders alone at each step count, split into text encoder / UNet / VAE decoder by hooks."""
+    torch = _torch()
+    renders = []
+    for s in steps:
+        runs, parts, cpu = [], [], []
+        for r in range(repeats):
+            say(f"render alone with {gen.name}, {s} step(s), {r + 1}/{repeats}")
+            cpu_start = time.process_time()
+            with steps_override(gen, s), component_clock(gen.pipe, dev) as clock, torch.inference_mode():
+                _, t_r = timed(dev, gen.render, text, [r])
+            cpu.append(time.process_time() - cpu_start)
+            runs.append(t_r)
+            parts.append(dict(clock.seconds))
+        names = sorted({key for p in parts for key in p})
+        comp = {key: _median([p.get(key, 0.0) for p in parts]) for key in names}
+        comp["other"] = _median(runs) - sum(comp.values())
+        renders.append({"steps": s, "registry": s == gen.steps, "runs_s": runs, "median_s": _median(runs),
+                        "process_cpu_s": cpu, "components_median_s": comp})
+    return renders
+
+
+SETTINGS = ("registry", "threads=1", "no_grad instead of inference_mode", "channels-last toggled",
+            "bf16 autocast")
+
+
+@contextlib.contextmanager
+def _setting(gen: Any, name: str) -> Iterator[Callable[[str], Any]]:
+    """Apply one CPU setting of SETTINGS to ``gen`` for the duration; yields ``run(text) -> image``
+    (one seed-0 render through the generator's pipeline call), and undoes the setting after."""
+    if name not in SETTINGS:
+        raise SemError(f"unknown setting {name!r}")
+    torch = _torch()
+    grad = torch.no_grad if name.startswith("no_grad") else torch.inference_mode
+    undo: list[Callable[[], Any]] = []
+    if name == "threads=1":
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        undo.append(lambda: torch.set_num_threads(before))
+    elif name == "channels-last toggled":
+        weight = gen.pipe.unet.conv_in.weight
+        was_cl = weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+        fmt, back = ((torch.contiguous_format, torch.channels_last) if was_cl
+                     else (torch.channels_last, torch.contiguous_format))
+        for module in (gen.pipe.unet, gen.pipe.vae):
+            module.to(memory_format=fmt)
+            undo.append(lambda module=module: module.to(memory_format=back))
+
+    def run(text: str) -> Any:
+        cast = torch.autocast("cpu", dtype=torch.bfloat16) if name == "bf16 autocast" else contextlib.nullcontext()
+        with grad(), cast:
+            return gen.call_pipe(text, 0).images[0].convert("RGB")
+
+    try:
+        yield run
+    finally:
+        for step in undo:
+            step()
+
+
+def settings_sweep(gen: Any, text: str, repeats: int, dev: str, say: Callable[[str], None]) -> dict:
+    """Each CPU setting of SETTINGS, one after another in this process: median wall seconds of a
+    seed-0 render and whether its pixels equal the registry setting's (timing only: the registry
+    decides what a decoder renders)."""
+    import numpy as np
+
+    if dev != "cpu":
+        raise SemError("--cpu-settings measures CPU settings: use --device cpu")
+    torch = _torch()
+    out: dict[str, Any] = {"threads_default": torch.get_num_threads(),
+                           "bf16_in_cpu": _cpu_has("avx512_bf16") or _cpu_has("amx_bf16"),
+                           "settings": []}
+    reference = None
+    for name in SETTINGS:
+        runs = []
+        pixels = None
+        with _setting(gen, name) as run:
+            for r in range(repeats):
+                say(f"cpu setting {name!r} {r + 1}/{repeats}")
+                image, t = timed(dev, run, text)
+                runs.append(t)
+                px = np.asarray(image)
+                if pixels is not None and not np.array_equal(px, pixels):
+                    raise SemError(f"setting {name!r} is not deterministic: two renders differ")
+                pixels = px
+        if reference is None:
+            reference = pixels
+        diff = int(np.abs(pixels.astype(int) - reference.astype(int)).max())
+        out["settings"].append({"name": name, "runs_s": runs, "median_s": _median(runs),
+                                "same_pixels_as_registry": diff == 0, "max_abs_pixel_diff": diff})
+    base = out["settings"][0]["median_s"]
+    for row in out["settings"]:
+        row["ratio_to_registry"] = row["median_s"] / base if base > 0 else None
+    return out
+
+
+def _cpu_has(flag: str) -> bool:
+    try:
+        return any(flag in line.split() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("flags"))
+    except OSError:
+        return False
+
+
 def run_speed(
     *,
     model_dir: str | os.PathLike,
@@ -290,14 +418,14 @@ def run_speed(
     size: int | None = None,
     repeats: int = 1,
     steps: tuple[int, ...] = (1, 2, 4),
+    compare: tuple[str, ...] = (),
+    settings: bool = False,
     notify: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Load the models, time warm-up, encode, decode and renders; return the JSON-able report."""
     from ..backends.clip import load_critic
     from ..backends.device import pick_device
     from ..backends.diffusers_gen import load_generator
-    from ..container import read as read_sem
-    from ..decoder import decode_image
     from ..encoder import EncoderConfig, encode_image
     from ..io import atomic_write
     from ..testing.real_arch import read_marker
@@ -386,42 +514,49 @@ def run_speed(
         "file_bytes": result.file_bytes,
     }
 
-    decodes: list[float] = []
-    decode_cpu: list[float] = []
     with tempfile.TemporaryDirectory(prefix="sembench-speed-") as tmp:
         path = Path(tmp) / "speed.sem"
         atomic_write(path, result.data)
-        for r in range(repeats):
-            say(f"decode {r + 1}/{repeats}")
-
-            def decode_file() -> Any:
-                sem, _ = read_sem(path)
-                return decode_image(sem, gen)
-
-            cpu_start = time.process_time()
-            _, t_dec = timed(dev, decode_file)
-            decode_cpu.append(time.process_time() - cpu_start)
-            decodes.append(t_dec)
-    report["decode"] = {"runs_s": decodes, "median_s": _median(decodes), "process_cpu_s": decode_cpu,
-                        "excludes": "model loading (see load_s)"}
-
-    renders = []
-    for s in steps:
-        runs, parts, cpu = [], [], []
-        for r in range(repeats):
-            say(f"render alone, {s} step(s), {r + 1}/{repeats}")
-            cpu_start = time.process_time()
-            with steps_override(gen, s), component_clock(pipe, dev) as clock, torch.inference_mode():
-                _, t_r = timed(dev, gen.render, text, [r])
-            cpu.append(time.process_time() - cpu_start)
-            runs.append(t_r)
-            parts.append(dict(clock.seconds))
-        names = sorted({key for p in parts for key in p})
-        comp = {key: _median([p.get(key, 0.0) for p in parts]) for key in names}
-        comp["other"] = _median(runs) - sum(comp.values())
-        renders.append({"steps": s, "registry": s == gen.steps, "runs_s": runs, "median_s": _median(runs),
-                        "process_cpu_s": cpu, "components_median_s": comp})
-    report["render"] = renders
+        report["decode"] = _time_decodes(gen, path, repeats, dev, say, spec.name)
+        report["render"] = _time_renders(gen, text, steps, repeats, dev, say)
+        if compare:
+            report["compare"] = []
+            base_decode = report["decode"]["median_s"]
+            base_render = next((r for r in report["render"] if r["registry"]), None)
+            del gen, pipe  # one pipeline in memory at a time
+            gc.collect()
+            for name in compare:
+                other = decoder_by_name(name)
+                if other.family != "diffusers":
+                    raise SemError(f"--compare takes local decoders; {name} is {other.family}")
+                say(f"loading {other.name} to compare")
+                gen2, t_load = timed(dev, load_generator, other, device=dev, model_dir=model_dir)
+                if size is not None:
+                    gen2.width = gen2.height = size
+                _, t_first = timed(dev, gen2.render, text, [0])
+                entry: dict[str, Any] = {
+                    "name": other.name,
+                    "folder": str(gen2.folder),
+                    "weights": read_marker(gen2.folder) or "as found in the folder (no semcodec.json marker)",
+                    "vae": type(gen2.pipe.vae).__name__,
+                    "params": {k: _params(mod) for k, mod in (("unet", gen2.pipe.unet), ("vae", gen2.pipe.vae),
+                                                             ("text_encoder", gen2.pipe.text_encoder))},
+                    "load_s": t_load,
+                    "first_render_s": t_first,
+                    "decode": _time_decodes(gen2, path, repeats, dev, say, other.name),
+                    "render": _time_renders(gen2, text, (gen2.steps,), repeats, dev, say),
+                }
+                entry["decode_ratio"] = entry["decode"]["median_s"] / base_decode if base_decode > 0 else None
+                if base_render is not None:
+                    mine = entry["render"][0]["median_s"]
+                    entry["render_ratio"] = mine / base_render["median_s"] if base_render["median_s"] > 0 else None
+                if settings:
+                    entry["cpu_settings"] = settings_sweep(gen2, text, repeats, dev, say)
+                report["compare"].append(entry)
+                del gen2
+                gc.collect()
+        elif settings:
+            report["cpu_settings"] = settings_sweep(gen, text, repeats, dev, say)
     report["loadavg_end"] = _loadavg()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     # CPU seconds this process got per wall second: near torch_threads on an idle CPU machine,
@@ -495,7 +630,37 @@ def format_table(report: dict[str, Any]) -> str:
         lines.append(_row(f"render alone, {r['steps']} step(s){mark}", r["median_s"], _median(cpu) if cpu else None))
         for name, sec in r["components_median_s"].items():
             lines.append(_row(f"  {name}", sec))
+    for c in report.get("compare", []):
+        dec_cpu = c["decode"].get("process_cpu_s") or []
+        lines += [
+            "",
+            f"compared in the same run: {c['name']} (vae {c['vae']}, {c['params']['vae'] / 1e6:.2f}M params)",
+            _row(f"load {c['name']}", c["load_s"]),
+            _row("first render after load (warm-up)", c["first_render_s"]),
+            _row(f"decode with {c['name']} (warm)", c["decode"]["median_s"], _median(dec_cpu) if dec_cpu else None,
+                 note=f"{c['decode_ratio']:.3f}x the {dec['name']} decode" if c.get("decode_ratio") else ""),
+        ]
+        for r in c["render"]:
+            cpu = r.get("process_cpu_s") or []
+            note = f"{c['render_ratio']:.3f}x" if c.get("render_ratio") else ""
+            lines.append(_row(f"render alone, {r['steps']} step(s) (registry)", r["median_s"],
+                              _median(cpu) if cpu else None, note=note))
+            for name, sec in r["components_median_s"].items():
+                lines.append(_row(f"  {name}", sec))
+        if "cpu_settings" in c:
+            lines += _settings_lines(c["name"], c["cpu_settings"])
+    if "cpu_settings" in report:
+        lines += _settings_lines(dec["name"], report["cpu_settings"])
     return "\n".join(lines)
+
+
+def _settings_lines(name: str, sweep: dict[str, Any]) -> list[str]:
+    lines = ["", f"CPU settings for {name} (one render each, seed 0; torch threads {sweep['threads_default']}, "
+                 f"bf16 in this CPU: {'yes' if sweep['bf16_in_cpu'] else 'no'})"]
+    for row in sweep["settings"]:
+        same = "same pixels" if row["same_pixels_as_registry"] else f"pixels differ (max {row['max_abs_pixel_diff']})"
+        lines.append(_row(f"  {row['name']}", row["median_s"], note=f"{row['ratio_to_registry']:.3f}x, {same}"))
+    return lines
 
 
 def _parse_steps(value: str) -> tuple[int, ...]:
@@ -509,6 +674,20 @@ def _parse_steps(value: str) -> tuple[int, ...]:
 
 
 _LOCAL_DECODERS = [d.name for d in DECODERS if d.family == "diffusers"]
+DEFAULT_COMPARE = {"sd-turbo": ("sd-turbo-taesd",)}
+
+
+def _parse_compare(value: str | None, decoder: str) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_COMPARE.get(decoder, ())
+    if value.strip().lower() in ("", "none"):
+        return ()
+    names = tuple(x.strip() for x in value.split(",") if x.strip())
+    bad = [x for x in names if x not in _LOCAL_DECODERS or x == decoder]
+    if bad:
+        raise click.BadParameter(f"{', '.join(bad)}: --compare takes local decoders other than --decoder "
+                                 f"({', '.join(_LOCAL_DECODERS)})", param_hint="--compare")
+    return names
 
 
 @click.command("speed", context_settings={"help_option_names": ["-h", "--help"]})
@@ -529,23 +708,30 @@ _LOCAL_DECODERS = [d.name for d in DECODERS if d.family == "diffusers"]
               help="Runs of each timed section (medians shown, all runs in the JSON).")
 @click.option("--steps", "steps_text", default=DEFAULT_STEPS, show_default=True, metavar="LIST",
               help="Step counts for the render-alone timings.")
+@click.option("--compare", "compare_text", default=None, metavar="LIST",
+              help="Local decoders to time in the same run (decode and render split, ratio to --decoder); "
+                   "default sd-turbo-taesd when --decoder is sd-turbo, 'none' for none.")
+@click.option("--cpu-settings", "cpu_settings", is_flag=True,
+              help="Also time one render under each CPU setting (threads, grad mode, channels-last, bf16) "
+                   "with the compared decoder (or --decoder), pixels checked against the registry setting.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of the table.")
 @click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False),
               help="Also write the JSON report to this file.")
 @quiet_option
 @sem_errors
 def speed(model_dir: str | None, build_dir: str | None, device: str | None, decoder: str, critic: str, n: int,
-          m: int, k: int, size: int | None, repeats: int, steps_text: str, as_json: bool, out_path: str | None,
-          quiet: bool) -> int:
+          m: int, k: int, size: int | None, repeats: int, steps_text: str, compare_text: str | None,
+          cpu_settings: bool, as_json: bool, out_path: str | None, quiet: bool) -> int:
     """Time encode and decode through the production code (load, warm-up, encode, decode, renders)."""
     steps = _parse_steps(steps_text)
+    compare = _parse_compare(compare_text, decoder)
     if build_dir is not None:
         if model_dir is not None and Path(model_dir).resolve() != Path(build_dir).resolve():
             raise click.UsageError("give --build DIR or --model-dir DIR (or the same DIR to both)")
         from ..testing.real_arch import SUPPORTED, build_real_arch
 
-        which = tuple(w for w in (decoder, critic) if w in SUPPORTED)
-        if len(which) != 2:
+        which = tuple(w for w in (decoder, critic, *compare) if w in SUPPORTED)
+        if len(which) != 2 + len(compare):
             raise click.UsageError(f"--build knows only {', '.join(SUPPORTED)}")
         message(f"building {', '.join(which)} (real architecture, random weights) in {build_dir}", quiet=quiet)
         start = time.perf_counter()
@@ -555,7 +741,7 @@ def speed(model_dir: str | None, build_dir: str | None, device: str | None, deco
     if model_dir is None:
         raise click.UsageError("--model-dir DIR (or --build DIR) is required")
     report = run_speed(model_dir=model_dir, device=device, decoder=decoder, critic=critic, n=n, m=m, k=k,
-                       size=size, repeats=repeats, steps=steps,
+                       size=size, repeats=repeats, steps=steps, compare=compare, settings=cpu_settings,
                        notify=None if quiet else (lambda line: message(line)))
     text = json.dumps(report, indent=2, default=str)
     if out_path is not None:

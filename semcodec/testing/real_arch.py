@@ -36,6 +36,10 @@ in exactly the layout the production loaders read (``semcodec.models``):
   sd-turbo repo itself (not reachable here): its scheduler's prediction_type
   and the UNet's upcast_attention flag; neither changes fp32 compute.
 
+- ``DIR/sd-turbo-taesd/``: sd-turbo's files (hard links to ``DIR/sd-turbo/``, no
+  vae/) and TAESD (``AutoencoderTiny``'s default configuration, which is
+  madebyollin/taesd's: 2.4M parameters, see ``TAESD``) in ``taesd/``;
+
 - ``DIR/ViT-B-32/``: ``open_clip.create_model("ViT-B-32")`` (random init; open_clip's
   built-in config: 224 px, patch 32, width 768 x 12 layers; text 512 x 12 layers,
   embed 512) saved as ``open_clip_config.json`` + ``open_clip_model.safetensors``
@@ -61,7 +65,7 @@ from ..errors import MissingError, SemError
 
 MARKER = "semcodec.json"
 SEED = 20240611
-SUPPORTED = ("sd-turbo", "ViT-B-32")
+SUPPORTED = ("sd-turbo", "ViT-B-32", "sd-turbo-taesd")
 DTYPES = ("float32", "float16")
 _OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 _OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -233,7 +237,59 @@ def build_vit_b_32(folder: Path, *, dtype: str = "float32", seed: int = SEED) ->
     return folder
 
 
-_BUILDERS = {"sd-turbo": build_sd_turbo, "ViT-B-32": build_vit_b_32}
+# TAESD (madebyollin/taesd) is diffusers' AutoencoderTiny with its default configuration
+# (diffusers docs, AutoencoderTiny; the published config.json of its sibling taef1 differs
+# only in latent_channels 16): encoder/decoder blocks 64 channels x 4 levels, 1/3/3/3
+# encoder and 3/3/3/1 decoder blocks, ReLU, nearest upsampling x2, 4 latent channels,
+# latent_magnitude 3, latent_shift 0.5, scaling_factor 1.0.
+TAESD = {
+    "in_channels": 3,
+    "out_channels": 3,
+    "encoder_block_out_channels": (64, 64, 64, 64),
+    "decoder_block_out_channels": (64, 64, 64, 64),
+    "act_fn": "relu",
+    "upsample_fn": "nearest",
+    "latent_channels": 4,
+    "upsampling_scaling_factor": 2,
+    "num_encoder_blocks": (1, 3, 3, 3),
+    "num_decoder_blocks": (3, 3, 3, 1),
+    "latent_magnitude": 3,
+    "latent_shift": 0.5,
+    "force_upcast": False,
+    "scaling_factor": 1.0,
+}
+
+
+def build_sd_turbo_taesd(folder: Path, *, dtype: str = "float32", seed: int = SEED) -> Path:
+    """sd-turbo-taesd's layout: sd-turbo's files (hard links to ``../sd-turbo/``, built there first
+    if needed; vae/ left out) and TAESD's architecture with random weights in ``taesd/``."""
+    import os
+
+    torch, _, diffusers, _, _ = _imports()
+    base = folder.parent / "sd-turbo"
+    if not _already_built(base, "sd-turbo", dtype, seed):
+        build_sd_turbo(base, dtype=dtype, seed=seed)
+    _fresh(folder)
+    folder.rmdir()
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system: copy
+            shutil.copy2(src, dst)
+
+    shutil.copytree(base, folder, copy_function=link, ignore=shutil.ignore_patterns("vae", MARKER))
+    torch.manual_seed(seed + 1)
+    taesd = diffusers.AutoencoderTiny(**TAESD)
+    if dtype != "float32":
+        taesd.to(getattr(torch, dtype))
+    taesd.save_pretrained(str(folder / "taesd"), safe_serialization=True)
+    (folder / MARKER).write_text(json.dumps(_marker("sd-turbo-taesd", dtype, seed), indent=2) + "\n",
+                                 encoding="utf-8")
+    return folder
+
+
+_BUILDERS = {"sd-turbo": build_sd_turbo, "ViT-B-32": build_vit_b_32, "sd-turbo-taesd": build_sd_turbo_taesd}
 
 
 def build_real_arch(

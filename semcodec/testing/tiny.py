@@ -10,7 +10,10 @@
   CLIP text encoder, the real CLIP vocabulary, Euler scheduler) saved with
   ``save_pretrained``;
 - ``DIR/sdxl-turbo/``: the same for ``StableDiffusionXLPipeline`` (two text
-  encoders, text-time conditioning, Euler-ancestral scheduler).
+  encoders, text-time conditioning, Euler-ancestral scheduler);
+- ``DIR/sd-turbo-taesd/``: the sd-turbo pipeline without vae/ and a tiny random
+  ``AutoencoderTiny`` in ``taesd/`` (``save_pretrained`` layout, as the
+  madebyollin/taesd repo holds it).
 
 The pipelines render 64x64 images: their folder holds ``semcodec.json`` with
 ``{"tiny": true, "width": 64, "height": 64}``, which the loader uses as the
@@ -33,7 +36,7 @@ TINY_SIZE = 64  # pixels, pipelines' native output size
 TINY_CLIP_IMAGE = 32
 CLIP_VOCAB_SIZE = 49408
 _SEED = 1234
-_NAMES = ("ViT-B-32", "ViT-L-14", "sd-turbo", "sdxl-turbo")
+_NAMES = ("ViT-B-32", "ViT-L-14", "sd-turbo", "sdxl-turbo", "sd-turbo-taesd")
 _OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 _OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 
@@ -239,6 +242,26 @@ def build_tiny_sdxl(folder: Path, *, seed: int = _SEED) -> Path:
     return folder
 
 
+def build_tiny_sd_taesd(folder: Path, *, seed: int = _SEED) -> Path:
+    """sd-turbo-taesd's layout: the tiny sd-turbo pipeline without its vae/ (as `semmodels download`
+    leaves it) and a tiny random AutoencoderTiny saved with ``save_pretrained`` in ``taesd/``."""
+    import shutil
+
+    torch, _, diffusers, _, _ = _imports()
+    build_tiny_sd(folder, seed=seed)
+    shutil.rmtree(folder / "vae")  # the loader must not need the base repo's VAE
+    torch.manual_seed(seed + 2)
+    taesd = diffusers.AutoencoderTiny(  # the TAESD shape, narrower: 4 levels -> scale factor 8, 4 latent channels
+        encoder_block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8),
+        num_encoder_blocks=(1, 1, 1, 1),
+        num_decoder_blocks=(1, 1, 1, 1),
+        latent_channels=4,
+    )
+    taesd.save_pretrained(str(folder / "taesd"), safe_serialization=True)
+    return folder
+
+
 def build_tiny_models(directory: str | Path, *, names: tuple[str, ...] = _NAMES) -> Path:
     """Write the tiny models named in ``names`` under ``directory`` (DIR/<name>/); returns DIR."""
     from ..backends.diffusers_gen import quiet_progress
@@ -250,6 +273,7 @@ def build_tiny_models(directory: str | Path, *, names: tuple[str, ...] = _NAMES)
         "ViT-L-14": lambda f: build_tiny_clip(f, seed=_SEED + 1),
         "sd-turbo": build_tiny_sd,
         "sdxl-turbo": build_tiny_sdxl,
+        "sd-turbo-taesd": build_tiny_sd_taesd,
     }
     with quiet_progress():
         for name in names:
