@@ -209,3 +209,21 @@ def test_interrogator_encodes_a_fixture_photo_offline_with_the_photo_vocabulary(
     assert {c["model"] for c in calls} == {"interrogator/ViT-B-32"}  # the loop's critic
     rc = semenc.main([str(fixture), "-o", str(sem), "--vocab", "photo"])
     assert rc == 2 and "--describer interrogator" in capsys.readouterr().err
+
+
+def test_responses_api_shape_end_to_end(tiny_model_dir, photo, tmp_path, api, monkeypatch, capsys):
+    monkeypatch.setenv("SEMCODEC_OPENAI_API", "responses")
+    trace = tmp_path / "t.json"
+    rc = semenc.main([str(photo), "-o", str(tmp_path / "r.sem"), "--model-dir", str(tiny_model_dir), "-n", "2", "-m", "2",
+                      "-k", "1", "--trace", str(trace), "-q"])
+    assert rc == 0, capsys.readouterr().err
+    assert api.requests_to("chat") == []
+    describe, refine = api.requests_to("responses")
+    assert describe.images == 1 and refine.images == 2
+    assert refine.body["model"] == "gpt-6-luna" and refine.body["reasoning"] == {"effort": "low"}
+    calls = [c for it in json.loads(trace.read_text())["images"][0]["iterations"] for c in it["model_calls"]]
+    assert [c["extra"]["api"] for c in calls] == ["responses", "responses"]
+    monkeypatch.setenv("SEMCODEC_OPENAI_API", "grpc")
+    assert semenc.main([str(photo), "-o", str(tmp_path / "s.sem"), "--model-dir", str(tiny_model_dir)]) != 0
+    err = capsys.readouterr().err
+    assert "SEMCODEC_OPENAI_API" in err and "Traceback" not in err

@@ -167,3 +167,77 @@ def test_plain_vocabulary_files(tmp_path):
     bad.write_text('{"words": []}')
     with pytest.raises(InputError):
         Vocabulary.load(bad)
+
+
+# -- the photo vocabulary ------------------------------------------------------------------------------
+
+
+class WordCritic:
+    """Bag-of-stemmed-words embeddings; an image is embedded as the text in its ``info["truth"]``."""
+
+    name = "ViT-B-32"
+    context_length = 77
+
+    @staticmethod
+    def _vec(text: str) -> np.ndarray:
+        import hashlib
+
+        v = np.zeros(1 << 16, np.float32)
+        for word in text.replace(",", " ").split():
+            word = word.rstrip("s") or word
+            v[int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little") % (1 << 16)] += 1.0
+        return v
+
+    def embed_texts(self, texts):
+        return _unit(np.stack([self._vec(t) for t in texts]))
+
+    def embed_images(self, images):
+        return self.embed_texts([im.info["truth"] for im in images])
+
+    def chunk_text(self, text):
+        return [text]
+
+    def score_texts(self, texts, image_embedding):
+        return self.embed_texts(texts) @ image_embedding
+
+    def clipsim(self, a, b):
+        return a @ b.T if b.ndim == 2 else a @ b
+
+
+def test_photo_vocabulary_is_data_with_provenance():
+    from pathlib import Path
+
+    from semcodec.backends.interrogator import VOCABULARIES, default_vocabulary_for
+
+    v = Vocabulary.load("photo")
+    assert v.name == "photo-vocab-v1" and len(v.scenes) >= 50 and len(v.objects) >= 100
+    assert v.lighting and v.styles and v.counts and v.colours and dict(v.plurals)["dog"] == "dogs"
+    notice = Path(VOCABULARIES["photo"]).with_name("PHOTO-VOCAB-NOTICE.md").read_text()
+    assert "Written for this project" in notice
+    for phrase in (*v.scenes, *v.objects, *v.lighting, *v.styles):
+        Prompt(phrase)  # every phrase is a valid field
+    assert default_vocabulary_for("world-clip") == "world" and default_vocabulary_for("ViT-B-32") == "photo"
+    assert load_describer("interrogator", critic=WordCritic()).vocab.name == "photo-vocab-v1"
+    assert load_describer("interrogator", critic=WordCritic(), vocabulary="world").vocab.name == "world"
+
+
+def test_photo_vocabulary_finds_counts_colours_lighting_and_style():
+    from PIL import Image
+
+    img = Image.new("RGB", (32, 32))
+    img.info["truth"] = "a sandy beach, two dogs, red umbrella, golden hour light, vintage film photograph"
+    d = load_describer("interrogator", critic=WordCritic())
+    best = d.describe(DescribeRequest(image=img, m=3, max_text_bytes=200))[0]
+    assert best.scene == "a sandy beach" and best.lighting == "golden hour light"
+    assert best.style == "vintage film photograph"
+    # a bag-of-words critic cannot bind (it scores "red dog, two umbrellas" the same), so check the words
+    words = {w.rstrip("s") for o in best.objects for w in o.split()}
+    assert words >= {"two", "dog", "red", "umbrella"}
+    assert not {"dog", "umbrella"} & set(best.objects)  # a noun is named once
+    assert d.calls[-1].extra["vocabulary"] == "photo-vocab-v1"
+    # refinement edits the style too, and never proposes a prompt twice
+    seen = {best.text()}
+    for _ in range(3):
+        for p in d.refine(DescribeRequest(image=img, m=3, max_text_bytes=200), best):
+            assert p.text() not in seen
+            seen.add(p.text())

@@ -24,7 +24,7 @@ import os
 import time
 from typing import Any, Callable
 
-from ..errors import BackendError
+from ..errors import BackendError, SemError
 from ..prompt import Prompt
 from ..registry import DEFAULT_TEXT_MODEL, text_model
 from .base import DescribeRequest, ModelCall, RefineFeedback
@@ -364,7 +364,7 @@ def load_describer(
     """
     shape = api if api is not None else (os.environ.get("SEMCODEC_OPENAI_API") or "chat")
     if shape not in API_SHAPES:
-        raise ValueError(f"SEMCODEC_OPENAI_API / api must be one of {', '.join(API_SHAPES)}, not {shape!r}")
+        raise SemError(f"SEMCODEC_OPENAI_API / api must be one of {', '.join(API_SHAPES)}, not {shape!r}")
     client = make_client(api_key, base_url, timeout)
     policy = RetryPolicy(max_retries=max_retries, base_delay=base_delay, max_delay=max_delay, sleep=sleep)
     return OpenAIDescriber(client, model, policy=policy, timeout=timeout, max_image_px=max_image_px, detail=detail,
