@@ -33,7 +33,7 @@ import numpy as np
 from .backends.base import Critic, DescribeRequest, Describer, Generator, RefineFeedback
 from .budget import Budget, shorten
 from .container import SemFile
-from .errors import BackendError, BudgetError, ModelUnavailableError, PromptError
+from .errors import BackendError, BudgetError, ConfigError, ModelUnavailableError, PromptError
 from .imageio import fit_to_size
 from .prompt import MAX_TEXT_BYTES, Prompt
 from .registry import DEFAULT_PROMPT_CODEC, decoder_by_name, prompt_codec_by_name
@@ -75,23 +75,23 @@ class EncoderConfig:
 
     def validate(self) -> None:
         if self.select not in SELECT_MODES:
-            raise ValueError(f"select must be one of {', '.join(SELECT_MODES)}")
+            raise ConfigError(f"select must be one of {', '.join(SELECT_MODES)}")
         if self.accept not in ACCEPT_MODES:
-            raise ValueError(f"accept must be one of {', '.join(ACCEPT_MODES)}")
+            raise ConfigError(f"accept must be one of {', '.join(ACCEPT_MODES)}")
         if not isinstance(self.margin, (int, float)) or not 0.0 <= self.margin < 1.0:
-            raise ValueError("margin must be in [0, 1)")
+            raise ConfigError("margin must be in [0, 1)")
         for name, top in (("n", 64), ("m", MAX_M), ("k", 64)):
             v = getattr(self, name)
             if not isinstance(v, int) or not 1 <= v <= top:
-                raise ValueError(f"{name} must be an integer in 1..{top}")
+                raise ConfigError(f"{name} must be an integer in 1..{top}")
         if self.max_text_bytes is not None and self.max_text_bytes < MIN_TEXT_BYTES:
-            raise ValueError(f"max_text_bytes must be at least {MIN_TEXT_BYTES}")
+            raise ConfigError(f"max_text_bytes must be at least {MIN_TEXT_BYTES}")
         if self.patience is not None and self.patience < 1:
-            raise ValueError("patience must be at least 1")
+            raise ConfigError("patience must be at least 1")
         if self.n * self.k > 128:
-            raise ValueError("n*k must be <= 128 so every seed is one byte")
+            raise ConfigError("n*k must be <= 128 so every seed is one byte")
         if self.budget_bytes is not None and self.budget_bytes < 16:
-            raise ValueError("a budget below 16 bytes cannot hold a .sem file")
+            raise ConfigError("a budget below 16 bytes cannot hold a .sem file")
 
     def to_json(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

@@ -20,6 +20,12 @@ class SemError(Exception):
     exit_code = EXIT_FAILURE
 
 
+class ConfigError(SemError, ValueError):
+    """Encoder settings out of range (N, M, K, budget, loop behaviour): a usage error."""
+
+    exit_code = EXIT_USAGE
+
+
 class FormatError(SemError):
     """A ``.sem`` file is corrupt, truncated, hostile or not a ``.sem`` file."""
 

@@ -256,6 +256,15 @@ def test_usage_errors(small_ds, tmp_path, monkeypatch):
     assert rd.main([str(tmp_path / "nothing-here"), "--codecs", "jpeg", "--out", str(tmp_path / "o")]) == 3
 
 
+def test_bad_encoder_settings_are_a_one_line_usage_error(small_ds, tmp_path, capsys):
+    # refused before any model is loaded (the weights are not even looked for)
+    assert rd.main([str(small_ds), "--codecs", "sem", "-m", "40", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "m must be an integer in 1..32" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+    assert rd.main([str(small_ds), "--codecs", "jpeg", "-m", "40", "--out", str(tmp_path / "p"), "-q"]) == 0
+
+
 def test_with_tiny_models_through_the_real_loaders(small_ds, tmp_path, tiny_model_dir, monkeypatch):
     """Real open_clip critic/judge and diffusers sd-turbo (tiny, random); only the describer is a fake."""
     monkeypatch.setattr(semcodec.backends, "load_describer", lambda name, **kw: FakeDescriber(words_per_object=1))

@@ -299,3 +299,16 @@ def test_semdec_refuses_outputs_that_would_collide(tmp_path, prompt_file, capsys
         assert semenc.main(["--prompt", str(prompt_file), "-o", str(tmp_path / d / "x.sem")]) == 0
     rc = semdec.main([str(tmp_path / "a" / "x.sem"), str(tmp_path / "b" / "x.sem"), "-d", str(tmp_path / "out")])
     assert rc == 2 and "collide" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_unregistered_describer_or_critic_is_a_usage_error(tmp_path, capsys):
+    from semcodec.cli import semenc as _semenc
+
+    img = tmp_path / "a.png"
+    from PIL import Image as _Image
+
+    _Image.new("RGB", (16, 16)).save(img)
+    for flag, name in (("--describer", "nonsense"), ("--critic", "nonsense2")):
+        assert _semenc.main([str(img), "-o", str(tmp_path / "a.sem"), flag, name, "--dry-run"]) == 2
+        assert f"Invalid value for '{flag}'" in capsys.readouterr().err
+    assert not (tmp_path / "a.sem").exists()

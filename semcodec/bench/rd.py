@@ -35,8 +35,8 @@ from .._version import __version__
 from ..errors import InputError, MissingError, SemError
 from ..io import atomic_write
 from ..cli.common import device_option, model_dir_option, progress_enabled, quiet_option, run_main, sem_errors
-from ..registry import (DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, decoder_by_name, decoder_names,
-                        prompt_codec_names)
+from ..registry import (DEFAULT_CRITIC, DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, critic_names, decoder_by_name,
+                        decoder_names, describer_names, prompt_codec_names)
 from .codecs import CODECS, Codec, SemCodec, default_codec_names, parse_codec_names
 from .dataset import DatasetImage, load_dataset
 from . import metrics as M
@@ -44,7 +44,7 @@ from . import metrics as M
 PROG = "sembench rd"
 CACHE_VERSION = 1  # bump when a cached record's meaning changes
 BASE_COLUMNS = ("param", "bpp", "clipsim", "clipsim_judge", "psnr", "ssim")
-DEFAULT_CRITIC = "ViT-B-32"
+
 DEFAULT_BUDGETS = (80, 120, 160, 240)
 
 
@@ -628,7 +628,7 @@ def _command_line(ctx: click.Context) -> str:
               help="Output folder (results, plots, cache/).")
 @click.option("--cache-dir", default=None, type=click.Path(file_okay=False),
               help="Cache folder (default OUT/cache).")
-@click.option("--critic", default=DEFAULT_CRITIC, show_default=True, help="CLIP critic for CLIPSim (and the sem encoder).")
+@click.option("--critic", type=click.Choice(critic_names()), default=DEFAULT_CRITIC, show_default=True, help="CLIP critic for CLIPSim (and the sem encoder).")
 @click.option("--judge", default=default_judge, show_default="the registry's judge",
               help="Held-out CLIP for the clipsim_judge column.")
 @model_dir_option
@@ -639,7 +639,7 @@ def _command_line(ctx: click.Context) -> str:
               help="sem: byte budgets of the whole .sem file.")
 @click.option("--decoder", type=click.Choice(decoder_names()), default=DEFAULT_DECODER, show_default=True,
               help="sem: decoder.")
-@click.option("--describer", default=DEFAULT_DESCRIBER, show_default=True,
+@click.option("--describer", type=click.Choice(describer_names()), default=DEFAULT_DESCRIBER, show_default=True,
               help="sem: describer/refiner, 'openai' or a local VLM name.")
 @click.option("--describer-model", default=None, help="sem: model for an API describer.")
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC,
@@ -668,6 +668,14 @@ def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | 
     except SemError as exc:
         raise click.BadParameter(str(exc), param_hint="--codecs") from None
     budget_vals = _int_list(budgets, "--budgets")
+    if "sem" in names:  # refuse bad encoder settings before any model is loaded
+        from ..encoder import EncoderConfig
+
+        try:
+            for b in budget_vals:
+                EncoderConfig(n=n, m=m, k=k, budget_bytes=b, decoder=decoder, prompt_codec=prompt_codec).validate()
+        except SemError as exc:
+            raise click.UsageError(str(exc)) from None
     images = load_dataset(dataset_dir, limit=limit)
     truths = load_truths(dataset_dir)
 

@@ -11,12 +11,15 @@ from ..errors import BudgetError, InputError, PromptError
 from ..io import atomic_write, read_bounded
 from ..prompt import Prompt
 from ..registry import (
+    DEFAULT_CRITIC,
     DEFAULT_DECODER,
     DEFAULT_PROMPT_CODEC,
     DEFAULT_TEXT_MODEL,
     REFERENCE_TEXT_MODEL,
+    critic_names,
     decoder_by_name,
     decoder_names,
+    describer_names,
     prompt_codec_names,
 )
 from .common import (
@@ -114,13 +117,14 @@ def _load_captions(path: str | None) -> dict[str, str]:
               help="Stop early when the best has not improved for R rounds (default: run all N).")
 @click.option("--no-budget", is_flag=True, help="No whole-file budget (the --max-text-bytes cap and token limit still apply).")
 @click.option("--max-text-bytes", type=click.IntRange(8, 1024), default=None, help="Cap on the canonical prompt text, in UTF-8 bytes.")
-@click.option("--describer", default=None,
+@click.option("--describer", type=click.Choice(describer_names()), default=None,
               help="Describer/refiner: 'openai' (API), 'local-vlm' or 'interrogator' (CLIP only) (default openai).")
 @click.option("--describer-model", default=None,
               help=f"Model for the API describer (default {DEFAULT_TEXT_MODEL}); for the interrogator, the critic it scores with.")
 @click.option("--vocab", default=None, metavar="NAME|FILE",
               help="Interrogator vocabulary: 'photo', 'world' or a JSON file (default photo; world for world-* critics).")
-@click.option("--critic", default="ViT-B-32", show_default=True, help="CLIP critic registry name.")
+@click.option("--critic", type=click.Choice(critic_names()), default=DEFAULT_CRITIC, show_default=True,
+              help="CLIP critic registry name.")
 @click.option("--caption", default=None, help="Initial caption given to the describer (one image).")
 @click.option("--captions", "captions_path", default=None, metavar="FILE.json", help="JSON object: image file name -> caption.")
 @click.option("--preset", type=click.Choice(["reference"]), default=None, help=f"reference: {REFERENCE_TEXT_MODEL}, N=4 M=3 K=4, text <= 600 bytes, DALL-E 3.")
