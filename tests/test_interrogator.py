@@ -173,19 +173,24 @@ def test_plain_vocabulary_files(tmp_path):
 
 
 class WordCritic:
-    """Bag-of-stemmed-words embeddings; an image is embedded as the text in its ``info["truth"]``."""
+    """Phrase + bag-of-stemmed-words embeddings; an image is embedded as the text in its ``info["truth"]``."""
 
     name = "ViT-B-32"
     context_length = 77
 
     @staticmethod
     def _vec(text: str) -> np.ndarray:
+        """Whole phrases (comma-separated) and their stemmed words, hashed into a wide vector."""
         import hashlib
 
+        def slot(key: str) -> int:
+            return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "little") % (1 << 16)
+
         v = np.zeros(1 << 16, np.float32)
-        for word in text.replace(",", " ").split():
-            word = word.rstrip("s") or word
-            v[int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little") % (1 << 16)] += 1.0
+        for phrase in (p.strip() for p in text.split(",")):
+            v[slot("phrase:" + phrase)] += 1.0
+            for word in phrase.split():
+                v[slot(word.rstrip("s") or word)] += 0.5
         return v
 
     def embed_texts(self, texts):
