@@ -138,6 +138,16 @@ def vae_part(entry: Any) -> VaePart | None:
                    str(params.get("vae_subfolder", "vae_part")))
 
 
+def _cached_or_fetched(entry: Any, model_dir: str | os.PathLike | None, fetch: bool) -> Path:
+    """The HF cache's snapshot at the pinned revision, else the hub (when ``fetch``), else MissingError."""
+    cached = cached_snapshot(entry)
+    if cached is not None:
+        return cached
+    if not fetch:
+        raise MissingError(missing_message(entry, model_dir))
+    return _fetch(entry, None)
+
+
 def locate_vae(entry: Any, folder: Path, model_dir: str | os.PathLike | None = None, *, fetch: bool = True) -> Path:
     """Where the entry's separately sourced VAE is: ``folder/<subfolder>/``, else the HF cache, else the hub."""
     part = vae_part(entry)
@@ -148,12 +158,7 @@ def locate_vae(entry: Any, folder: Path, model_dir: str | os.PathLike | None = N
         if not folder_complete(part, sub):
             raise MissingError(f"{sub}/ exists but holds no complete copy of {part.source} (config and weights)")
         return sub
-    cached = cached_snapshot(part)
-    if cached is not None:
-        return cached
-    if not fetch:
-        raise MissingError(missing_message(part, model_dir))
-    return _fetch(part, None)
+    return _cached_or_fetched(part, model_dir, fetch)
 
 
 def model_folder(name: str, model_dir: str | os.PathLike | None = None) -> Path | None:
@@ -310,12 +315,7 @@ def locate_weights(entry: Any, model_dir: str | os.PathLike | None = None, *, fe
         if not folder_complete(entry, packaged):
             raise MissingError(f"{packaged}/ (shipped with semcodec) is missing or incomplete: reinstall semcodec")
         return packaged
-    cached = cached_snapshot(entry)
-    if cached is not None:
-        return cached
-    if not fetch:
-        raise MissingError(missing_message(entry, model_dir))
-    return _fetch(entry, None)
+    return _cached_or_fetched(entry, model_dir, fetch)
 
 
 # ---------------------------------------------------------------------------
