@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from PIL import Image
 
+from semcodec.backends.base import Rendered
 from semcodec.container import decode
 from semcodec.decoder import decode_image
 from semcodec.encoder import MEAN_LOOP, REFERENCE_LOOP, EncoderConfig, encode_image
@@ -75,14 +76,18 @@ def test_openai_style_decoder_writes_no_seed():
 @settings(max_examples=25, deadline=None)
 @given(st.integers(min_value=30, max_value=200))
 def test_budget_is_never_exceeded(budget):
+    # Every budget in this range can hold a shortened prompt, so a refusal is a bug too:
+    # the property cannot pass by raising BudgetError on every example.
     cfg = EncoderConfig(n=2, m=3, k=1, budget_bytes=budget)
-    try:
-        result, *_ = run(cfg, desc=FakeDescriber(words_per_object=8))
-    except BudgetError:
-        return  # refusing is allowed, exceeding is not
+    result, *_ = run(cfg, desc=FakeDescriber(words_per_object=8))
     assert len(result.data) <= budget
     for it in result.trace["iterations"]:
         assert all(p["file_bytes"] <= budget for p in it["prompts"])
+
+
+def test_a_budget_that_holds_no_prompt_is_refused():
+    with pytest.raises(BudgetError, match="no proposed prompt fits the budget"):
+        run(EncoderConfig(n=2, m=3, k=1, budget_bytes=16), desc=FakeDescriber(words_per_object=8))
 
 
 def test_shortening_never_cuts_mid_word():
@@ -218,6 +223,45 @@ def test_patience_stops_early_and_says_so():
     assert len(its) < 6 and result.trace["stopped_early"] == len(its)
     assert not its[-1]["improved"] and not its[-2]["improved"]
     assert any("stopped early" in n for n in result.trace["notes"])
+
+
+def test_patience_running_out_on_the_last_round_is_not_an_early_stop():
+    # n=3, patience=2: round 1 sets the best, rounds 2 and 3 do not improve; the loop ran to the end.
+    class SameImage(FakeGenerator):  # every seed paints the same picture, so nothing after round 1 improves
+        def render(self, text, seeds):
+            return [Rendered(image=super(SameImage, self).render(text, [0])[0].image, seed=s) for s in seeds]
+
+    cfg = EncoderConfig(n=3, m=2, k=1, budget_bytes=None, patience=2)
+    result, *_ = run(cfg, desc=StuckDescriber(), gen=SameImage())
+    its = result.trace["iterations"]
+    assert len(its) == 3 and not its[1]["improved"] and not its[2]["improved"]
+    assert "stopped_early" not in result.trace
+    assert not any("stopped early" in n for n in result.trace["notes"])
+
+
+def _retired(name):
+    from semcodec.errors import ModelUnavailableError
+
+    class Retired(FakeGenerator):
+        def render(self, text, seeds):
+            raise ModelUnavailableError(f"model {name} is not available at this endpoint")
+
+    return Retired(name)
+
+
+def test_fallback_that_cannot_render_the_same_prompts_is_refused():
+    # A seeded substitute for an unseeded decoder would change what the file means: refuse, never render.
+    subs = []
+
+    def fallback():
+        subs.append(FakeGenerator("sd-turbo"))
+        return subs[-1]
+
+    cfg = EncoderConfig(n=2, m=2, k=2, budget_bytes=None, decoder="dalle3", **REFERENCE_LOOP)
+    with pytest.raises(BackendError, match="cannot render the same prompts"):
+        encode_image(photo(), config=cfg, critic=FakeCritic(), generator=_retired("dalle3"), describer=FakeDescriber(),
+                     fallback=fallback)
+    assert len(subs) == 1 and subs[0].renders == 0
 
 
 def test_fallback_generator_replaces_a_retired_model():
