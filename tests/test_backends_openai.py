@@ -27,12 +27,11 @@ from semcodec.backends.instructions import (
 from semcodec.backends.openai_common import (
     estimate_compress_cost,
     estimate_describe_cost,
-    estimate_image_cost,
     image_input_tokens,
     text_cost,
     working_decoders,
 )
-from semcodec.backends.openai_image import load_generator
+from semcodec.backends.openai_image import estimate_image_cost, load_generator
 from semcodec.backends.openai_text import load_describer
 from semcodec.errors import EXIT_MISSING, BackendError, MissingError, ModelUnavailableError
 from semcodec.prompt import Prompt

@@ -211,14 +211,6 @@ def estimate_compress_cost(model: str, max_text_bytes: int = DEFAULT_BUDGET_BYTE
     return text_cost(model, tokens_in, expected_output_tokens(1, max_text_bytes))
 
 
-def estimate_image_cost(spec: Any) -> float:
-    """Estimated USD of one image from an OpenAI decoder registry entry."""
-    from .openai_image import request_params
-
-    params = request_params(spec, "x")
-    return image_price(spec.source or spec.name, params["quality"], params["size"])[0]
-
-
 # ---------------------------------------------------------------------------
 # Client
 # ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 from ..errors import BackendError
 from ..registry import DecoderSpec
 from .base import ModelCall, Rendered
-from .openai_common import RetryPolicy, call_with_retries, estimate_image_cost, make_client
+from .openai_common import RetryPolicy, call_with_retries, image_price, make_client
 
 DEFAULT_IMAGE_TIMEOUT = 180.0  # seconds; a high-quality gpt-image render can take a minute or more
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # base64-decoded PNG/JPEG/WebP accepted from the API
@@ -50,6 +50,12 @@ def request_params(spec: DecoderSpec, text: str) -> dict[str, Any]:
     if shape == "gpt-image":
         return {"model": spec.source, "prompt": text, "n": 1, "size": size, "quality": p.get("quality", "high")}
     raise ValueError(f"decoder {spec.name}: unknown OpenAI request shape {shape!r}")
+
+
+def estimate_image_cost(spec: DecoderSpec) -> float:
+    """Estimated USD of one image from an OpenAI decoder registry entry (the price table is openai_common's)."""
+    params = request_params(spec, "x")
+    return image_price(spec.source or spec.name, params["quality"], params["size"])[0]
 
 
 def _decode_image(b64: str, model: str):

@@ -41,7 +41,7 @@ def _plan_lines(config, n_images: int, describer: str, describer_model: str | No
         lines.append(f"{config.n * n_images} local describer calls ({describer}): $0")
     renders = config.n * config.k * n_images
     if spec.family == "openai":
-        from ..backends.openai_common import estimate_image_cost
+        from ..backends.openai_image import estimate_image_cost
 
         per = estimate_image_cost(spec)
         lines.append(f"{renders} image generations with {spec.source} ({dict(spec.params)}): ~${per * renders:.4f}")
