@@ -11,6 +11,7 @@ from semcodec.bench.dataset import list_images, load_dataset
 from semcodec.errors import InputError
 
 from fakes import HistCritic
+from extras import needs_bench
 
 
 def noisy(size=(40, 30), seed=0, sigma=0.0, base=None):
@@ -32,6 +33,7 @@ def test_bpp_and_total_bits_over_total_pixels():
     assert not math.isclose(total, mean_of_ratios)
 
 
+@needs_bench
 def test_psnr_matches_hand_formula_and_identical_is_inf():
     a = noisy(seed=1)
     b = noisy(seed=2, sigma=8.0, base=np.asarray(a))
@@ -41,6 +43,7 @@ def test_psnr_matches_hand_formula_and_identical_is_inf():
     assert M.psnr(a, a.copy()) == math.inf
 
 
+@needs_bench
 def test_ssim_is_mean_of_per_channel_ssim():
     from skimage.metrics import structural_similarity
 
@@ -56,6 +59,7 @@ def test_ssim_is_mean_of_per_channel_ssim():
     assert M.ssim(tiny, tiny) is None  # too small for any window
 
 
+@needs_bench
 def test_metrics_resize_reconstruction_to_original():
     a = noisy(size=(40, 30), seed=6)
     small = a.resize((20, 15), Image.Resampling.BILINEAR)

@@ -18,6 +18,7 @@ from semcodec.container import decode
 from semcodec.errors import MissingError
 
 from fakes import FakeCritic, FakeDescriber, FakeGenerator, HistCritic
+from extras import needs_bench
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BASE = ["param", "bpp", "clipsim", "clipsim_judge", "psnr", "ssim"]
@@ -71,6 +72,7 @@ def check_png(path):
         assert im.width > 100 and im.height > 100
 
 
+@needs_bench
 def test_without_weights_pixel_run_succeeds_with_null_clip_columns(small_ds, tmp_path, monkeypatch, capsys):
     no_weights(monkeypatch)
     out = tmp_path / "out"
@@ -124,6 +126,7 @@ def test_without_weights_pixel_run_succeeds_with_null_clip_columns(small_ds, tmp
     assert "sembench rd" in summary and "--codecs jpeg,lowres-png" in summary and "Pillow" in summary
 
 
+@needs_bench
 def test_clip_columns_filled_when_a_critic_loads(small_ds, tmp_path, monkeypatch, capsys):
     with_critic(monkeypatch)
     out = tmp_path / "out"
@@ -144,6 +147,7 @@ def test_clip_columns_filled_when_a_critic_loads(small_ds, tmp_path, monkeypatch
     check_png(out / "rd.png")
 
 
+@needs_bench
 def test_resume_skips_finished_work(small_ds, tmp_path, monkeypatch):
     no_weights(monkeypatch)
     out = tmp_path / "out"
@@ -165,6 +169,7 @@ def test_resume_skips_finished_work(small_ds, tmp_path, monkeypatch):
     assert calls["n"] == 18
 
 
+@needs_bench
 def test_a_failed_run_nulls_its_point_and_is_retried(small_ds, tmp_path, monkeypatch, capsys):
     from semcodec.errors import BackendError
 
@@ -199,6 +204,7 @@ def _sem_models(monkeypatch, decoder="sd-turbo"):
     monkeypatch.setattr(semcodec.backends, "load_describer", lambda name, **kw: FakeDescriber(words_per_object=1))
 
 
+@needs_bench
 def test_sem_codec_through_the_command(small_ds, tmp_path, monkeypatch):
     _sem_models(monkeypatch)
     out = tmp_path / "out"
@@ -227,6 +233,7 @@ def test_sem_codec_through_the_command(small_ds, tmp_path, monkeypatch):
     assert rd.main(args) == 0 and calls["n"] == 6  # all from the cache
 
 
+@needs_bench
 def test_sem_non_deterministic_reports_spread(small_ds, tmp_path, monkeypatch):
     _sem_models(monkeypatch)
     out = tmp_path / "out"
@@ -240,6 +247,7 @@ def test_sem_non_deterministic_reports_spread(small_ds, tmp_path, monkeypatch):
     assert [r["decodes"] for r in rows] == ["3", "3"]
 
 
+@needs_bench
 def test_sem_skipped_without_models(small_ds, tmp_path, monkeypatch, capsys):
     no_weights(monkeypatch)
     out = tmp_path / "out"
@@ -256,6 +264,7 @@ def test_usage_errors(small_ds, tmp_path, monkeypatch):
     assert rd.main([str(tmp_path / "nothing-here"), "--codecs", "jpeg", "--out", str(tmp_path / "o")]) == 3
 
 
+@needs_bench
 def test_bad_encoder_settings_are_a_one_line_usage_error(small_ds, tmp_path, capsys):
     # refused before any model is loaded (the weights are not even looked for)
     assert rd.main([str(small_ds), "--codecs", "sem", "-m", "40", "--out", str(tmp_path / "o")]) == 2

@@ -11,6 +11,7 @@ from semcodec.backends.base import DescribeRequest, Describer
 from semcodec.bench import speed
 from semcodec.budget import Budget
 from semcodec.registry import decoder_by_name, prompt_codec_by_name
+from extras import needs_local
 
 
 def test_speed_main_on_tiny_models(tiny_model_dir, tmp_path, capsys):
@@ -96,6 +97,7 @@ def test_fixed_describer_prompts_fit_the_default_budget():
     assert [c.kind for c in describer.calls] == ["describe", "refine"]
 
 
+@needs_local
 def test_bad_arguments_fail_cleanly(tmp_path, capsys):
     assert speed.main(["-n", "1"]) == 2  # neither --model-dir nor --build
     assert "--model-dir" in capsys.readouterr().err
@@ -129,6 +131,7 @@ def test_real_arch_configs_are_sd21():
     assert ra.SD_VAE["block_out_channels"] == (128, 256, 512, 512) and ra.SD_VAE["scaling_factor"] == 0.18215
 
 
+@needs_local
 def test_real_arch_refuses_bad_requests(tmp_path):
     from semcodec.errors import SemError
     from semcodec.testing import real_arch as ra
@@ -208,6 +211,7 @@ def test_compare_none_and_bad_compare(tiny_model_dir, capsys):
     assert "--compare" in capsys.readouterr().err
 
 
+@needs_local
 def test_real_arch_taesd_is_autoencoder_tiny_defaults():
     import inspect
 

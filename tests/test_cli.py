@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from semcodec.cli import semdec, semenc, sembench, seminfo
+from extras import needs_local
 
 PROMPT = {"scene": "a quiet harbour at dawn", "objects": ["two red fishing boats", "a wooden pier"],
           "lighting": "soft pink light", "style": "photo, 50mm"}
@@ -188,6 +189,7 @@ def test_closed_stdin_exit_3_one_line():
     assert _one_line_error(r.stderr, "seminfo").endswith("-: standard input is closed\n")
 
 
+@needs_local
 @pytest.mark.skipif(not sys.platform.startswith("linux") or not os.path.isdir("/proc/self"), reason="needs Linux /proc")
 @pytest.mark.parametrize("target", ["/proc/x.sem", "/proc/self/x.sem"])
 def test_write_failure_exit_1_one_line(prompt_file, target):
@@ -197,6 +199,7 @@ def test_write_failure_exit_1_one_line(prompt_file, target):
     assert not os.path.exists(target)
 
 
+@needs_local
 def test_write_failure_in_process_exit_1(tmp_path, prompt_file, capsys, monkeypatch):
     import tempfile
 

@@ -12,6 +12,7 @@ from PIL import Image
 
 from semcodec.cli import semdec, semenc, seminfo
 from semcodec.testing.fake_openai import FakeOpenAI, Reply
+from extras import needs_openai
 
 
 @pytest.fixture
@@ -68,6 +69,7 @@ def test_decode_with_another_decoder_says_so(tiny_model_dir, tmp_path, capsys):
     assert Image.open(out).size == (64, 48)
 
 
+@needs_openai
 def test_openai_decoder_through_fake_server(tmp_path, api, capsys):
     p = tmp_path / "p.json"
     p.write_text(json.dumps({"scene": "a red boat", "objects": ["a gull"], "lighting": "dawn"}))
@@ -82,6 +84,7 @@ def test_openai_decoder_through_fake_server(tmp_path, api, capsys):
     assert sent[1]["model"] == "dall-e-3" and sent[1]["style"] == "natural" and sent[1]["quality"] == "hd"
 
 
+@needs_openai
 def test_retired_model_is_one_clear_line(tmp_path, api, capsys):
     p = tmp_path / "p.json"
     p.write_text(json.dumps({"scene": "a red boat", "objects": [], "lighting": ""}))

@@ -14,6 +14,7 @@ from semcodec import models
 from semcodec.cli.semmodels import main
 from semcodec.errors import EXIT_MISSING, MissingError, SemError
 from semcodec.registry import CRITICS, DECODERS, decoder_by_name
+from extras import needs_local
 
 
 def test_model_dir_resolution(tmp_path, monkeypatch):
@@ -72,6 +73,7 @@ def test_list_models_with_and_without_weights(tiny_model_dir, monkeypatch):
     assert bare["gpt-image-2"]["api_key_set"] is True
 
 
+@needs_local
 def test_download_fails_fast_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     start = time.perf_counter()
@@ -80,6 +82,7 @@ def test_download_fails_fast_offline(tmp_path, monkeypatch):
     assert time.perf_counter() - start < 5
 
 
+@needs_local
 def test_download_fails_fast_when_the_hub_is_unreachable(tmp_path, monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
@@ -143,6 +146,7 @@ def test_semmodels_list_json(tiny_model_dir, capsys, monkeypatch):
     assert set(by_name["sdxl-turbo"]) >= {"name", "id", "kind", "source", "revision", "deterministic", "weights"}
 
 
+@needs_local
 def test_semmodels_download_offline_is_one_line_exit_4(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert main(["download", "ViT-B-32", "--model-dir", str(tmp_path)]) == EXIT_MISSING
@@ -164,6 +168,7 @@ def test_semmodels_usage(capsys):
     assert main(["frobnicate"]) == 2
 
 
+@needs_local
 def test_tiny_builder_cli(tmp_path):
     from semcodec.testing.tiny import build_tiny_models, main as tiny_main
 

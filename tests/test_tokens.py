@@ -1,6 +1,7 @@
 import pytest
 
 from semcodec.tokens import clip_token_count
+from extras import needs_local
 
 TEXTS = [
     "a red boat on a calm lake",
@@ -11,6 +12,7 @@ TEXTS = [
 ]
 
 
+@needs_local
 @pytest.mark.parametrize("text", TEXTS)
 def test_counts_match_open_clip(text):
     from open_clip.tokenizer import SimpleTokenizer
@@ -18,6 +20,7 @@ def test_counts_match_open_clip(text):
     assert clip_token_count(text) == len(SimpleTokenizer().encode(text)) + 2
 
 
+@needs_local
 def test_semenc_prompt_refuses_a_prompt_over_the_token_limit(tmp_path, capsys):
     import json
 
