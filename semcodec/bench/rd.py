@@ -34,6 +34,7 @@ import click
 from .._version import __version__
 from ..errors import InputError, MissingError, SemError
 from ..io import atomic_write
+from ..cli.loop_options import loop_size_options
 from ..cli.common import device_option, model_dir_option, progress_enabled, quiet_option, run_main, sem_errors
 from ..registry import (DEFAULT_CRITIC, DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, critic_names, decoder_by_name,
                         decoder_names, describer_names, prompt_codec_names)
@@ -644,12 +645,7 @@ def _command_line(ctx: click.Context) -> str:
 @click.option("--describer-model", default=None, help="sem: model for an API describer.")
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC,
               show_default=True, help="sem: prompt codec.")
-@click.option("-n", "--iterations", "n", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="sem: refinement rounds N.")
-@click.option("-m", "--candidates", "m", default=3, show_default=True, type=click.IntRange(1, 64),
-              help="sem: prompts per round M.")
-@click.option("-k", "--renders", "k", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="sem: renders (seeds) per round K.")
+@loop_size_options(what="sem: ")
 @click.option("--limit", default=None, type=click.IntRange(1), help="Use only the first N images (sorted by name).")
 @quiet_option
 @sem_errors

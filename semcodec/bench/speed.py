@@ -51,6 +51,8 @@ from typing import Any, Callable, Iterator
 import click
 
 from ..backends.base import DescribeRequest, ModelCall
+from ..cli.loop_options import loop_size_options
+from ..encoder_config import EncoderConfig
 from ..cli.common import device_option, message, quiet_option, run_main, sem_errors
 from ..errors import SemError
 from ..prompt import Prompt
@@ -699,9 +701,7 @@ def _parse_compare(value: str | None, decoder: str) -> tuple[str, ...]:
 @device_option
 @click.option("--decoder", type=click.Choice(_LOCAL_DECODERS), default="sd-turbo", show_default=True)
 @click.option("--critic", type=click.Choice(critic_names()), default=DEFAULT_CRITIC, show_default=True)
-@click.option("-n", "--n", "n", default=4, show_default=True, type=click.IntRange(1, 64), help="Encoder rounds N.")
-@click.option("-m", "--m", "m", default=3, show_default=True, type=click.IntRange(1, 64), help="Prompts per round M.")
-@click.option("-k", "--k", "k", default=4, show_default=True, type=click.IntRange(1, 64), help="Renders per round K.")
+@loop_size_options()
 @click.option("--size", default=None, type=click.IntRange(8, 2048),
               help="Render and input size in pixels (default: the decoder's native size).")
 @click.option("--repeats", default=1, show_default=True, type=click.IntRange(1, 100),
@@ -723,6 +723,7 @@ def speed(model_dir: str | None, build_dir: str | None, device: str | None, deco
           m: int, k: int, size: int | None, repeats: int, steps_text: str, compare_text: str | None,
           cpu_settings: bool, as_json: bool, out_path: str | None, quiet: bool) -> int:
     """Time encode and decode through the production code (load, warm-up, encode, decode, renders)."""
+    EncoderConfig(n=n, m=m, k=k, decoder=decoder).validate()  # bad loop sizes: exit 2, before any model is built
     steps = _parse_steps(steps_text)
     compare = _parse_compare(compare_text, decoder)
     if build_dir is not None:

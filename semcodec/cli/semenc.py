@@ -22,6 +22,7 @@ from ..registry import (
     describer_names,
     prompt_codec_names,
 )
+from .loop_options import loop_size_options
 from .common import (
     CliError,
     device_option,
@@ -109,9 +110,7 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @click.option("--size", default="512x512", metavar="WxH", help="With --prompt: the original size stored (default 512x512).")
 @click.option("--decoder", type=click.Choice(decoder_names()), default=None, help=f"Decoder (default {DEFAULT_DECODER}).")
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC, show_default=True)
-@click.option("-n", "--iterations", "n", type=click.IntRange(1, 64), default=None, help="Refinement rounds N (default 4).")
-@click.option("-m", "--candidates", "m", type=click.IntRange(1, 32), default=None, help="Prompts per round M (default 3).")
-@click.option("-k", "--renders", "k", type=click.IntRange(1, 64), default=None, help="Renders (seeds) per round K (default 4).")
+@loop_size_options(defaults=False)
 @click.option("--budget", type=click.IntRange(16, 4096), default=None, help="Whole-file byte budget (default 160).")
 @click.option("--patience", type=click.IntRange(1, 64), default=None, metavar="R",
               help="Stop early when the best has not improved for R rounds (default: run all N).")
