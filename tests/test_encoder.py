@@ -265,12 +265,6 @@ def test_fallback_that_cannot_render_the_same_prompts_is_refused():
 
 
 def test_fallback_generator_replaces_a_retired_model():
-    from semcodec.errors import ModelUnavailableError
-
-    class Retired(FakeGenerator):
-        def render(self, text, seeds):
-            raise ModelUnavailableError("model dall-e-3 is not available at this endpoint")
-
     subs = []
 
     def fallback():
@@ -278,7 +272,7 @@ def test_fallback_generator_replaces_a_retired_model():
         return subs[-1]
 
     cfg = EncoderConfig(n=2, m=2, k=2, budget_bytes=None, decoder="dalle3", **REFERENCE_LOOP)  # the preset's fallback
-    result = encode_image(photo(), config=cfg, critic=FakeCritic(), generator=Retired("dalle3"), describer=FakeDescriber(),
+    result = encode_image(photo(), config=cfg, critic=FakeCritic(), generator=_retired("dalle3"), describer=FakeDescriber(),
                           fallback=fallback)
     assert len(subs) == 1 and result.sem.decoder.name == "gpt-image-2" and decode(result.data).decoder.name == "gpt-image-2"
     assert any("fell back to gpt-image-2" in n for n in result.trace["notes"])
