@@ -304,6 +304,13 @@ def test_semdec_refuses_outputs_that_would_collide(tmp_path, prompt_file, capsys
     assert rc == 2 and "collide" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("argv", [["--bogus"], ["x.png", "-o", "x.sem", "--describer", "nonsense"], ["--prompt"]])
+def test_usage_errors_are_one_line(argv, capsys):
+    assert semenc.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("semenc: error: ") and "(see 'semenc --help')" in err
+
+
 def test_unregistered_describer_or_critic_is_a_usage_error(tmp_path, capsys):
     from semcodec.cli import semenc as _semenc
 

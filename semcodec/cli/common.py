@@ -86,6 +86,12 @@ def run_main(command: click.Command, argv: list[str] | None, prog: str) -> int:
         rv = command.main(args=argv, prog_name=prog, standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:  # a bare group: its help, as click shows it
+        exc.show()
+        return exc.exit_code
+    except click.UsageError as exc:
+        click.echo(usage_line(exc, prog), err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -93,6 +99,17 @@ def run_main(command: click.Command, argv: list[str] | None, prog: str) -> int:
         click.echo(f"{prog}: aborted", err=True)
         return 1
     return rv if isinstance(rv, int) else 0
+
+
+def usage_line(exc: click.UsageError, prog: str) -> str:
+    """A usage error as one line: ``prog: error: <what> (see 'prog --help')``.
+
+    click's own form is three lines (usage, a hint, the error); a user who
+    scripts the tools greps one line, as for every other error.
+    """
+    path = exc.ctx.command_path if exc.ctx is not None else prog
+    text = " ".join(exc.format_message().split())
+    return f"{path}: error: {text} (see '{path} --help')"
 
 
 _SIZE_RE = re.compile(r"([1-9][0-9]*)[xX]([1-9][0-9]*)", re.ASCII)
