@@ -9,7 +9,9 @@ the ID tables; tests check the two agree.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -272,6 +274,26 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
 DEFAULT_PROMPT_CODEC = "lm-ac-v2"
 
 
+# Which function loads a decoder of each family, as "module:function" (resolved
+# only when a decoder is loaded, so the registry imports nothing heavy and the
+# backends never import the users of their interfaces, such as semcodec.world).
+GENERATOR_LOADERS: Mapping[str, str] = MappingProxyType(
+    {
+        "diffusers": "semcodec.backends.diffusers_gen:load_generator",
+        "openai": "semcodec.backends.openai_image:load_generator",
+        "synthetic": "semcodec.world.generator:load_generator",
+    }
+)
+
+
+def resolve_loader(target: str):
+    """``"module:function"`` -> the function."""
+    import importlib
+
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 # ---------------------------------------------------------------------------
 # Lookup helpers shared by every table.
 # ---------------------------------------------------------------------------
@@ -346,6 +368,7 @@ class CriticSpec:
     image_size: int
     preprocess: str  # what the image goes through before the model
     description: str
+    vocabulary: str = "photo"  # the interrogator's vocabulary with this critic, unless the caller names another
 
 
 _OPENAI_PREPROCESS = (
@@ -394,6 +417,7 @@ CRITICS: tuple[CriticSpec, ...] = (
         image_size=64,
         preprocess=_OPENAI_PREPROCESS.format(n=64).replace("77-token", "40-token"),
         description="tiny CLIP trained on the synthetic world (semcodec/world) only: the world-v1 demonstration's critic",
+        vocabulary="world",
     ),
     CriticSpec(
         name="world-judge",
@@ -406,10 +430,12 @@ CRITICS: tuple[CriticSpec, ...] = (
         image_size=64,
         preprocess=_OPENAI_PREPROCESS.format(n=64).replace("77-token", "40-token"),
         description="tiny CLIP of another architecture, seed and training sample: the world-v1 demonstration's held-out judge",
+        vocabulary="world",
     ),
 )
 
 DEFAULT_CRITIC = "ViT-B-32"
+DEFAULT_WORLD_CRITIC = "world-clip"
 DEFAULT_JUDGE = "ViT-L-14"
 _CRITIC_ROLES = {"critic": DEFAULT_CRITIC, "judge": DEFAULT_JUDGE}
 
@@ -424,6 +450,30 @@ def critic_by_name(name: str) -> CriticSpec:
 
 def critic_names() -> list[str]:
     return [c.name for c in CRITICS]
+
+
+# Vocabularies of the LLM-free interrogator, by name: data files inside the
+# package.  The caller (semenc --vocab, a critic entry's ``vocabulary``) picks one.
+VOCABULARIES: Mapping[str, str] = MappingProxyType(
+    {
+        "photo": "backends/data/photo-vocab-v1.json",  # written for this project (PHOTO-VOCAB-NOTICE.md)
+        "world": "world/data/vocab.json",  # the synthetic world's grammar
+    }
+)
+
+
+def vocabulary_file(name_or_path: str | os.PathLike) -> Path:
+    """A vocabulary name in ``VOCABULARIES`` or a file path -> the file."""
+    rel = VOCABULARIES.get(str(name_or_path))
+    return Path(__file__).resolve().parent / rel if rel is not None else Path(name_or_path)
+
+
+def vocabulary_for(critic_name: str | None) -> str:
+    """The vocabulary a critic's entry names (``photo`` for a name the registry does not know)."""
+    for c in CRITICS:
+        if c.name == critic_name:
+            return c.vocabulary
+    return "photo"
 
 
 # ---------------------------------------------------------------------------

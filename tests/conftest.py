@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -39,4 +40,33 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.importorskip(module, reason="the tiny models need the 'local' extra")
     from semcodec.testing.tiny import build_tiny_models
 
-    return build_tiny_models(tmp_path_factory.mktemp("models"))
+    root = build_tiny_models(tmp_path_factory.mktemp("models"))
+    with _tiny_pipelines_render_small():
+        yield root
+
+
+@contextlib.contextmanager
+def _tiny_pipelines_render_small():
+    """While tiny models are in use, a tiny pipeline loads at the size it was built for (64x64).
+
+    Production code renders at the registry's native size; the size override is
+    the loader's explicit ``size=`` argument, given here for tiny folders only.
+    """
+    from semcodec.backends import diffusers_gen
+    from semcodec.models import locate_weights
+    from semcodec.testing.tiny import render_size
+
+    real = diffusers_gen.load_generator
+
+    def load(spec, *, size=None, **kw):
+        if size is None:
+            try:
+                size = render_size(locate_weights(spec, kw.get("model_dir")))
+            except Exception:  # not found: the real loader reports it
+                size = None
+        return real(spec, size=size, **kw)
+
+    load.real = real
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(diffusers_gen, "load_generator", load)
+        yield

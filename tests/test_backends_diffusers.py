@@ -14,7 +14,12 @@ from semcodec.registry import decoder_by_name
 pytest.importorskip("diffusers")
 import torch  # noqa: E402
 
-from semcodec.backends.diffusers_gen import DiffusersGenerator, load_generator  # noqa: E402
+from semcodec.backends import diffusers_gen  # noqa: E402
+from semcodec.backends.diffusers_gen import DiffusersGenerator  # noqa: E402
+
+
+def load_generator(*args, **kwargs):  # looked up at call time: the tiny-size harness of conftest.py applies
+    return diffusers_gen.load_generator(*args, **kwargs)
 
 TEXT = "a lighthouse on a rocky cliff, stormy sea, dusk"
 
@@ -35,7 +40,7 @@ def _px(r: Rendered) -> np.ndarray:
 
 def test_render_returns_native_size_rgb(sd):
     assert isinstance(sd, Generator)
-    assert (sd.width, sd.height) == (64, 64)  # the tiny folder's semcodec.json overrides the registry's 512
+    assert (sd.width, sd.height) == (64, 64)  # the test harness passes size= for tiny folders
     out = sd.render(TEXT, [3])
     assert len(out) == 1 and out[0].seed == 3 and out[0].seconds > 0
     assert out[0].image.mode == "RGB" and out[0].image.size == (64, 64)
@@ -237,3 +242,16 @@ def test_semenc_and_semdec_take_sd_turbo_taesd(tiny_model_dir, tmp_path, capsys)
     assert "preview" in err and "not the picture the encoder chose" in err
     # the same prompt, seed and decoder: the same pixels whichever file carried them
     assert np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
+
+
+def test_the_native_size_is_registry_data_not_a_folder_marker(tiny_model_dir):
+    """Production reads no size from the weights folder: only an explicit size= changes it."""
+    real = diffusers_gen.load_generator.real  # the loader without the test harness
+    spec = decoder_by_name("sd-turbo")
+    assert (spec.width, spec.height) == (512, 512)
+    gen = real(spec, device="cpu", model_dir=tiny_model_dir)
+    assert (gen.width, gen.height) == (512, 512)
+    gen = real(spec, device="cpu", model_dir=tiny_model_dir, size=(64, 48))
+    assert (gen.width, gen.height) == (64, 48)
+    with pytest.raises(SemError, match="not a multiple of 8"):
+        real(spec, device="cpu", model_dir=tiny_model_dir, size=(60, 64))

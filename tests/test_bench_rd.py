@@ -13,6 +13,7 @@ from PIL import Image
 import semcodec.backends
 from semcodec.bench import codecs as C
 from semcodec.bench import rd
+from semcodec.cli import bench_rd
 from semcodec.bench.dataset import load_dataset
 from semcodec.container import decode
 from semcodec.errors import MissingError
@@ -40,11 +41,11 @@ def no_weights(monkeypatch):
     def fail(name, *, device, model_dir):
         raise MissingError(f"the weights of {name} are not in the model folder")
 
-    monkeypatch.setattr(rd, "load_scoring_model", fail)
+    monkeypatch.setattr(bench_rd, "load_scoring_model", fail)
 
 
 def with_critic(monkeypatch, factory=HistCritic):
-    monkeypatch.setattr(rd, "load_scoring_model", lambda name, *, device, model_dir: factory(name))
+    monkeypatch.setattr(bench_rd, "load_scoring_model", lambda name, *, device, model_dir: factory(name))
 
 
 def count_runs(monkeypatch, cls, fail_at=None):
@@ -76,7 +77,7 @@ def check_png(path):
 def test_without_weights_pixel_run_succeeds_with_null_clip_columns(small_ds, tmp_path, monkeypatch, capsys):
     no_weights(monkeypatch)
     out = tmp_path / "out"
-    rc = rd.main([str(small_ds), "--codecs", "jpeg,lowres-png", "--out", str(out), "--quiet"])
+    rc = bench_rd.main([str(small_ds), "--codecs", "jpeg,lowres-png", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 0
     lines = err.strip().splitlines()
@@ -130,7 +131,7 @@ def test_without_weights_pixel_run_succeeds_with_null_clip_columns(small_ds, tmp
 def test_clip_columns_filled_when_a_critic_loads(small_ds, tmp_path, monkeypatch, capsys):
     with_critic(monkeypatch)
     out = tmp_path / "out"
-    assert rd.main([str(small_ds), "--codecs", "lowres-webp", "--out", str(out), "-q"]) == 0
+    assert bench_rd.main([str(small_ds), "--codecs", "lowres-webp", "--out", str(out), "-q"]) == 0
     assert capsys.readouterr().err == ""
     res = load(out, "lowres-webp")["results"]
     assert all(0 < v <= 1 for v in res["clipsim"] + res["clipsim_judge"])
@@ -153,19 +154,19 @@ def test_resume_skips_finished_work(small_ds, tmp_path, monkeypatch):
     out = tmp_path / "out"
     args = [str(small_ds), "--codecs", "jpeg", "--out", str(out), "-q"]
     calls = count_runs(monkeypatch, C.JPEG, fail_at=5)
-    assert rd.main(args) == 1  # interrupted on the 5th run (click's Abort)
+    assert bench_rd.main(args) == 1  # interrupted on the 5th run (click's Abort)
     assert calls["n"] == 5
     calls.update(n=0, fail_at=None)
-    assert rd.main(args) == 0
+    assert bench_rd.main(args) == 0
     assert calls["n"] == 18 - 4  # the 4 finished runs came from the cache
     first = (out / "jpeg.json").read_bytes()
     calls["n"] = 0
-    assert rd.main(args) == 0
+    assert bench_rd.main(args) == 0
     assert calls["n"] == 0
     assert (out / "jpeg.json").read_bytes() == first
     # a different critic changes the settings hash: everything is measured again
     with_critic(monkeypatch)
-    assert rd.main(args) == 0
+    assert bench_rd.main(args) == 0
     assert calls["n"] == 18
 
 
@@ -186,14 +187,14 @@ def test_a_failed_run_nulls_its_point_and_is_retried(small_ds, tmp_path, monkeyp
     monkeypatch.setattr(C.LowResWebP, "run", run)
     out = tmp_path / "out"
     args = [str(small_ds), "--codecs", "lowres-webp", "--out", str(out), "-q"]
-    assert rd.main(args) == 1
+    assert bench_rd.main(args) == 1
     assert "simulated encoder failure" in capsys.readouterr().err
     res = load(out, "lowres-webp")["results"]
     assert res["bpp"][1] is None and res["psnr"][1] is None
     assert res["bpp"][0] is not None and res["bpp"][2] is not None
     assert "simulated encoder failure" in (out / "summary.md").read_text()
     state.update(fail=False, n=0)
-    assert rd.main(args) == 0
+    assert bench_rd.main(args) == 0
     assert state["n"] == 1  # only the failed run is made again
     assert load(out, "lowres-webp")["results"]["bpp"][1] is not None
 
@@ -211,7 +212,7 @@ def test_sem_codec_through_the_command(small_ds, tmp_path, monkeypatch):
     calls = count_runs(monkeypatch, C.SemCodec)
     args = [str(small_ds), "--codecs", "sem,lowres-png", "--budgets", "100,160", "-n", "2", "-m", "2", "-k", "2",
             "--out", str(out), "-q"]
-    assert rd.main(args) == 0
+    assert bench_rd.main(args) == 0
     assert calls["n"] == 2 * 3
     doc = load(out, "sem")
     res = doc["results"]
@@ -230,7 +231,7 @@ def test_sem_codec_through_the_command(small_ds, tmp_path, monkeypatch):
             decode(f.read_bytes())
     check_png(out / "iterations.png")
     check_png(out / "rd.png")
-    assert rd.main(args) == 0 and calls["n"] == 6  # all from the cache
+    assert bench_rd.main(args) == 0 and calls["n"] == 6  # all from the cache
 
 
 @needs_bench
@@ -239,7 +240,7 @@ def test_sem_non_deterministic_reports_spread(small_ds, tmp_path, monkeypatch):
     out = tmp_path / "out"
     args = [str(small_ds), "--codecs", "sem", "--decoder", "gpt-image-2", "--budgets", "160", "-n", "1", "-m", "2",
             "-k", "1", "--decodes", "3", "--limit", "2", "--out", str(out), "-q"]
-    assert rd.main(args) == 0
+    assert bench_rd.main(args) == 0
     res = load(out, "sem")["results"]
     assert set(res) == set(BASE) | {"clipsim_encoder", "clipsim_std"}
     assert res["clipsim_std"][0] is not None and res["clipsim_std"][0] > 0
@@ -251,34 +252,34 @@ def test_sem_non_deterministic_reports_spread(small_ds, tmp_path, monkeypatch):
 def test_sem_skipped_without_models(small_ds, tmp_path, monkeypatch, capsys):
     no_weights(monkeypatch)
     out = tmp_path / "out"
-    assert rd.main([str(small_ds), "--codecs", "sem,lowres-webp", "--out", str(out), "-q"]) == 0
+    assert bench_rd.main([str(small_ds), "--codecs", "sem,lowres-webp", "--out", str(out), "-q"]) == 0
     err = capsys.readouterr().err
     assert sum("sem skipped" in line for line in err.splitlines()) == 1
     assert not (out / "sem.json").exists() and (out / "lowres-webp.json").exists()
-    assert rd.main([str(small_ds), "--codecs", "sem", "--out", str(tmp_path / "o2"), "-q"]) == 4
+    assert bench_rd.main([str(small_ds), "--codecs", "sem", "--out", str(tmp_path / "o2"), "-q"]) == 4
 
 
 def test_usage_errors(small_ds, tmp_path, monkeypatch):
     no_weights(monkeypatch)
-    assert rd.main([str(small_ds), "--codecs", "jpeg,gif", "--out", str(tmp_path / "o")]) == 2
-    assert rd.main([str(tmp_path / "nothing-here"), "--codecs", "jpeg", "--out", str(tmp_path / "o")]) == 3
+    assert bench_rd.main([str(small_ds), "--codecs", "jpeg,gif", "--out", str(tmp_path / "o")]) == 2
+    assert bench_rd.main([str(tmp_path / "nothing-here"), "--codecs", "jpeg", "--out", str(tmp_path / "o")]) == 3
 
 
 @needs_bench
 def test_bad_encoder_settings_are_a_one_line_usage_error(small_ds, tmp_path, capsys):
     # refused before any model is loaded (the weights are not even looked for)
-    assert rd.main([str(small_ds), "--codecs", "sem", "-m", "40", "--out", str(tmp_path / "o")]) == 2
+    assert bench_rd.main([str(small_ds), "--codecs", "sem", "-m", "40", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "m must be an integer in 1..32" in err and "Traceback" not in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
-    assert rd.main([str(small_ds), "--codecs", "jpeg", "-m", "40", "--out", str(tmp_path / "p"), "-q"]) == 0
+    assert bench_rd.main([str(small_ds), "--codecs", "jpeg", "-m", "40", "--out", str(tmp_path / "p"), "-q"]) == 0
 
 
 def test_with_tiny_models_through_the_real_loaders(small_ds, tmp_path, tiny_model_dir, monkeypatch):
     """Real open_clip critic/judge and diffusers sd-turbo (tiny, random); only the describer is a fake."""
     monkeypatch.setattr(semcodec.backends, "load_describer", lambda name, **kw: FakeDescriber(words_per_object=1))
     out = tmp_path / "out"
-    rc = rd.main([str(small_ds), "--codecs", "sem,lowres-webp", "--model-dir", str(tiny_model_dir), "--device", "cpu",
+    rc = bench_rd.main([str(small_ds), "--codecs", "sem,lowres-webp", "--model-dir", str(tiny_model_dir), "--device", "cpu",
                   "--budgets", "200", "-n", "1", "-m", "2", "-k", "1", "--limit", "2", "--out", str(out), "-q"])
     assert rc == 0
     for name in ("lowres-webp", "sem"):
@@ -303,7 +304,7 @@ def test_world_dataset_gets_the_oracle_column_for_sem_rows_only(tmp_path):
     args = [str(ds), "--codecs", "sem,lowres-png", "--decoder", "world-v1", "--critic", "world-clip",
             "--judge", "world-judge", "--describer", "interrogator", "--describer-model", "world-clip",
             "--budgets", "64", "-n", "1", "-m", "2", "-k", "2", "--device", "cpu", "--out", str(out), "-q"]
-    assert rd.main(args) == 0
+    assert bench_rd.main(args) == 0
     sem = load(out, "sem")["results"]
     assert 0.0 <= sem["oracle_f1"][0] <= 1.0
     assert set(rd.ORACLE_TYPES) <= {k[len("oracle_"):] for k in sem if k.startswith("oracle_")}

@@ -9,6 +9,7 @@ import pytest
 
 from semcodec.backends.base import DescribeRequest, Describer
 from semcodec.bench import speed
+from semcodec.cli import bench_speed
 from semcodec.budget import Budget
 from semcodec.registry import decoder_by_name, prompt_codec_by_name
 from extras import needs_local
@@ -16,7 +17,7 @@ from extras import needs_local
 
 def test_speed_main_on_tiny_models(tiny_model_dir, tmp_path, capsys):
     out = tmp_path / "speed.json"
-    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
+    rc = bench_speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
                      "--steps", "1,2", "--json", "--out", str(out), "-q"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
@@ -58,7 +59,7 @@ def test_speed_main_on_tiny_models(tiny_model_dir, tmp_path, capsys):
 
 
 def test_speed_table_output(tiny_model_dir, capsys):
-    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "2", "-k", "1",
+    rc = bench_speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "2", "-k", "1",
                      "--steps", "1", "-q"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
@@ -99,13 +100,13 @@ def test_fixed_describer_prompts_fit_the_default_budget():
 
 @needs_local
 def test_bad_arguments_fail_cleanly(tmp_path, capsys):
-    assert speed.main(["-n", "1"]) == 2  # neither --model-dir nor --build
+    assert bench_speed.main(["-n", "1"]) == 2  # neither --model-dir nor --build
     assert "--model-dir" in capsys.readouterr().err
-    assert speed.main(["--model-dir", str(tmp_path), "--steps", "0"]) == 2
-    assert speed.main(["--model-dir", str(tmp_path), "--build", str(tmp_path / "other")]) == 2
+    assert bench_speed.main(["--model-dir", str(tmp_path), "--steps", "0"]) == 2
+    assert bench_speed.main(["--model-dir", str(tmp_path), "--build", str(tmp_path / "other")]) == 2
     capsys.readouterr()
     # a model dir without the models: MissingError's exit code, one line
-    assert speed.main(["--model-dir", str(tmp_path / "empty"), "--device", "cpu", "-q"]) == 4
+    assert bench_speed.main(["--model-dir", str(tmp_path / "empty"), "--device", "cpu", "-q"]) == 4
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "ViT-B-32" in err
 
@@ -116,11 +117,11 @@ def test_synthetic_image_is_deterministic(size):
     assert a.size == (size, size) and a.mode == "RGB" and a.tobytes() == b.tobytes()
 
 
-# -- semcodec.testing.real_arch: configuration only (building it takes ~6 GB, never in tests) --------
+# -- semcodec.bench.random_weights: configuration only (building it takes ~6 GB, never in tests) --------
 
 
 def test_real_arch_configs_are_sd21():
-    from semcodec.testing import real_arch as ra
+    from semcodec.bench import random_weights as ra
 
     unet = ra.SD21_UNET
     # SD 2.x: 64-channel heads, i.e. heads = channels / 64 per block
@@ -134,7 +135,7 @@ def test_real_arch_configs_are_sd21():
 @needs_local
 def test_real_arch_refuses_bad_requests(tmp_path):
     from semcodec.errors import SemError
-    from semcodec.testing import real_arch as ra
+    from semcodec.bench import random_weights as ra
 
     with pytest.raises(SemError, match="no real-architecture builder"):
         ra.build_real_arch(tmp_path, which=("dalle3",))
@@ -152,7 +153,7 @@ def test_real_arch_refuses_bad_requests(tmp_path):
 
 
 def test_speed_compares_sd_turbo_taesd_in_the_same_run(tiny_model_dir, capsys):
-    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
+    rc = bench_speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
                      "--steps", "1", "--cpu-settings", "--json", "-q"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
@@ -179,7 +180,7 @@ def test_speed_compares_sd_turbo_taesd_in_the_same_run(tiny_model_dir, capsys):
 
 
 def test_speed_table_shows_the_comparison(tiny_model_dir, capsys):
-    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
+    rc = bench_speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
                      "--steps", "1", "--compare", "sd-turbo-taesd", "-q"])
     table = capsys.readouterr().out
     assert rc == 0
@@ -203,11 +204,11 @@ def test_settings_are_undone(tiny_model_dir):
 
 
 def test_compare_none_and_bad_compare(tiny_model_dir, capsys):
-    rc = speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
+    rc = bench_speed.main(["--model-dir", str(tiny_model_dir), "--device", "cpu", "-n", "1", "-m", "1", "-k", "1",
                      "--steps", "1", "--compare", "none", "--json", "-q"])
     assert rc == 0 and "compare" not in json.loads(capsys.readouterr().out)
-    assert speed.main(["--model-dir", str(tiny_model_dir), "--compare", "gpt-image-2"]) == 2
-    assert speed.main(["--model-dir", str(tiny_model_dir), "--compare", "sd-turbo"]) == 2
+    assert bench_speed.main(["--model-dir", str(tiny_model_dir), "--compare", "gpt-image-2"]) == 2
+    assert bench_speed.main(["--model-dir", str(tiny_model_dir), "--compare", "sd-turbo"]) == 2
     assert "--compare" in capsys.readouterr().err
 
 
@@ -217,7 +218,7 @@ def test_real_arch_taesd_is_autoencoder_tiny_defaults():
 
     import diffusers
 
-    from semcodec.testing import real_arch as ra
+    from semcodec.bench import random_weights as ra
 
     defaults = {k: v.default for k, v in inspect.signature(diffusers.AutoencoderTiny.__init__).parameters.items()
                 if k != "self"}

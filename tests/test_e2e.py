@@ -196,7 +196,7 @@ def test_dry_run_counts_the_refiners_second_image(photo, api, capsys):
 def test_interrogator_encodes_a_fixture_photo_offline_with_the_photo_vocabulary(tiny_model_dir, tmp_path, capsys):
     from pathlib import Path
 
-    from semcodec.backends.interrogator import VOCABULARIES, Vocabulary
+    from semcodec.backends.interrogator import Vocabulary
 
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "coffee.png"
     sem, trace = tmp_path / "coffee.sem", tmp_path / "trace.json"
@@ -205,7 +205,7 @@ def test_interrogator_encodes_a_fixture_photo_offline_with_the_photo_vocabulary(
     err = capsys.readouterr().err
     assert rc == 0, err
     assert "OpenAI" not in err and sem.stat().st_size <= 160
-    vocab = Vocabulary.load(VOCABULARIES["photo"])
+    vocab = Vocabulary.load("photo")
     doc = json.loads(trace.read_text())["images"][0]
     prompts = [p["prompt"] for it in doc["iterations"] for p in it["prompts"]]
     assert prompts and all(p["scene"] in vocab.scenes for p in prompts)

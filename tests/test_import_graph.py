@@ -22,14 +22,15 @@ def _modules() -> dict[str, Path]:
     return mods
 
 
-def import_graph() -> dict[str, set[str]]:
+def import_graph(*, packages_too: bool = False) -> dict[str, set[str]]:
+    """Module -> the semcodec modules it imports.  ``packages_too``: keep edges into (and from) package ``__init__``s."""
     mods = _modules()
     packages = {m for m, f in mods.items() if f.name == "__init__.py"}
     graph: dict[str, set[str]] = {}
     for mod, f in mods.items():
-        if mod in packages:
+        if mod in packages and not packages_too:
             continue
-        here = mod.split(".")[:-1]
+        here = mod.split(".") if f.name == "__init__.py" else mod.split(".")[:-1]
         deps: set[str] = set()
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
@@ -38,7 +39,7 @@ def import_graph() -> dict[str, set[str]]:
                 deps.update(n for n in [name, *(f"{name}.{a.name}" for a in node.names)] if n in mods)
             elif isinstance(node, ast.Import):
                 deps.update(a.name for a in node.names if a.name in mods)
-        graph[mod] = deps - packages - {mod}
+        graph[mod] = deps - {mod} if packages_too else deps - packages - {mod}
     return graph
 
 
@@ -72,3 +73,37 @@ def test_no_import_cycle_between_modules():
 def test_the_cycle_check_can_fail():
     assert _cycle_from({"a": {"b"}, "b": {"c"}, "c": {"a"}}, "a") == ["a", "b", "c", "a"]
     assert _cycle_from({"a": {"b"}, "b": set()}, "a") is None
+
+
+# Layers: which parts of the package may not import which (packages included:
+# ``from ..cli import x`` counts).  A library layer never reaches up into the
+# layer that uses it, and production code never imports the test helpers.
+FORBIDDEN = (
+    ("semcodec.bench", "semcodec.cli", "bench is a library below the CLI"),
+    ("semcodec.backends", "semcodec.world", "backends are chosen by the caller; the world is one of their users"),
+)
+
+
+def _inside(mod: str, layer: str) -> bool:
+    return mod == layer or mod.startswith(layer + ".")
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    bad = []
+    for mod, deps in sorted(graph.items()):
+        for low, high, why in FORBIDDEN:
+            bad += [f"{mod} imports {d} ({why})" for d in sorted(deps) if _inside(mod, low) and _inside(d, high)]
+        if not _inside(mod, "semcodec.testing"):
+            bad += [f"{mod} imports {d} (test helpers stay out of production)" for d in sorted(deps)
+                    if _inside(d, "semcodec.testing")]
+    return bad
+
+
+def test_layers():
+    assert layer_violations(import_graph(packages_too=True)) == []
+
+
+def test_the_layer_check_can_fail():
+    graph = {"semcodec.bench.rd": {"semcodec.cli"}, "semcodec.backends.synthetic": {"semcodec.world.render"},
+             "semcodec.bench.speed": {"semcodec.testing.real_arch"}, "semcodec.testing.tiny": {"semcodec.bench.speed"}}
+    assert len(layer_violations(graph)) == 3

@@ -19,6 +19,8 @@ from semcodec.prompt import Prompt
 from semcodec.world.grammar import WorldScene, parse_text, random_scene, vocab
 from semcodec.world.render import render_scene
 
+WORLD = Vocabulary.load("world")
+
 V = vocab()
 SCENES, LIGHTS = list(V.scenes), list(V.lighting)
 PAIRS = [(c, s) for c in V.colours for s in V.shapes]
@@ -86,7 +88,7 @@ def test_it_is_a_describer_and_loads_by_name(oracle):
 
 def test_describe_recovers_the_true_description(oracle):
     rng = np.random.default_rng(3)
-    d = Interrogator(oracle)
+    d = Interrogator(oracle, WORLD)
     for _ in range(8):
         truth = random_scene(rng)
         img = oracle.show(truth)
@@ -102,7 +104,7 @@ def test_describe_respects_the_text_budget(oracle):
     truth = random_scene(np.random.default_rng(4), max_groups=3)
     truth = WorldScene(truth.scene, truth.objects + (truth.objects[0].__class__(2, "small", "white", "ring"),), truth.lighting)
     img = oracle.show(truth)
-    d = Interrogator(oracle)
+    d = Interrogator(oracle, WORLD)
     full = d.describe(DescribeRequest(image=img, m=2, max_text_bytes=1024))[0]
     for budget in (30, 45, 60):
         out = d.describe(DescribeRequest(image=img, m=2, max_text_bytes=budget))
@@ -114,7 +116,7 @@ def test_describe_respects_the_text_budget(oracle):
 def test_refine_proposes_new_local_edits_every_round(oracle):
     truth = random_scene(np.random.default_rng(5))
     img = oracle.show(truth)
-    d = Interrogator(oracle)
+    d = Interrogator(oracle, WORLD)
     req = DescribeRequest(image=img, m=3, max_text_bytes=120)
     best = d.describe(req)[0]
     seen = {best.text()}
@@ -132,7 +134,7 @@ def test_refine_proposes_new_local_edits_every_round(oracle):
 def test_refine_moves_towards_the_truth_from_a_wrong_start(oracle):
     truth = WorldScene("forest", (random_scene(np.random.default_rng(6)).objects[0],), "night")
     img = oracle.show(truth)
-    d = Interrogator(oracle)
+    d = Interrogator(oracle, WORLD)
     req = DescribeRequest(image=img, m=1, max_text_bytes=200)
     best = Prompt(scene=V.scenes["desert"], objects=("three small white crosses",), lighting=V.lighting["fog"])
     emb = oracle.embed_images([img])[0]
@@ -148,7 +150,7 @@ def test_refine_moves_towards_the_truth_from_a_wrong_start(oracle):
 def test_compress_drops_the_least_useful_part(oracle):
     truth = random_scene(np.random.default_rng(7), max_groups=3)
     img = oracle.show(truth)
-    d = Interrogator(oracle)
+    d = Interrogator(oracle, WORLD)
     wrong = Prompt(scene=V.scenes[truth.scene], objects=(*truth.to_prompt().objects, "a large black ring"),
                    lighting=V.lighting[truth.lighting])
     limit = len(wrong.text().encode()) - 5
@@ -162,7 +164,7 @@ def test_plain_vocabulary_files(tmp_path):
     f.write_text('{"scene": ["a kitchen", "a garden"], "objects": ["a cat", "a dog"], "lighting": ["soft light"]}')
     v = Vocabulary.load(f)
     assert v.scenes == ("a kitchen", "a garden") and v.objects == ("a cat", "a dog")
-    assert len(Vocabulary.load().objects) == 3 * 2 * 8 * 6
+    assert len(Vocabulary.load("world").objects) == 3 * 2 * 8 * 6
     bad = tmp_path / "bad.json"
     bad.write_text('{"words": []}')
     with pytest.raises(InputError):
@@ -212,12 +214,12 @@ class WordCritic:
 def test_photo_vocabulary_is_data_with_provenance():
     from pathlib import Path
 
-    from semcodec.backends.interrogator import VOCABULARIES, default_vocabulary_for
+    from semcodec.registry import vocabulary_file, vocabulary_for as default_vocabulary_for
 
     v = Vocabulary.load("photo")
     assert v.name == "photo-vocab-v1" and len(v.scenes) >= 50 and len(v.objects) >= 100
     assert v.lighting and v.styles and v.counts and v.colours and dict(v.plurals)["dog"] == "dogs"
-    notice = Path(VOCABULARIES["photo"]).with_name("PHOTO-VOCAB-NOTICE.md").read_text()
+    notice = vocabulary_file("photo").with_name("PHOTO-VOCAB-NOTICE.md").read_text()
     assert "Written for this project" in notice
     for phrase in (*v.scenes, *v.objects, *v.lighting, *v.styles):
         Prompt(phrase)  # every phrase is a valid field

@@ -9,6 +9,7 @@ import pytest
 import zstandard
 
 from semcodec.bench import rate as R
+from semcodec.cli import bench_rate
 from semcodec.cli import sembench
 from semcodec.container import SemFile, decode
 from semcodec.errors import PromptError, SemError
@@ -141,7 +142,7 @@ def test_every_registered_prompt_codec_is_measured(monkeypatch):
 
 def test_main_prints_a_table_of_real_numbers(tmp_path, capsys):
     path = write_jsonl(tmp_path / "c.jsonl", PROMPTS)
-    assert R.main([str(path)]) == 0
+    assert bench_rate.main([str(path)]) == 0
     out = capsys.readouterr().out
     rows = R.rate_rows(PROMPTS)
     total_text = sum(r["text"] for r in rows)
@@ -167,7 +168,7 @@ def test_json_output_and_the_sembench_group(tmp_path, capsys):
 def test_timing_reports_every_codec_in_text_and_json(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(R, "PROMPT_CODECS", REGISTERED)
     path = write_jsonl(tmp_path / "c.jsonl", PROMPTS)
-    assert R.main([str(path), "--timing", "--json"]) == 0
+    assert bench_rate.main([str(path), "--timing", "--json"]) == 0
     timings = json.loads(capsys.readouterr().out)["timings"]
     assert [t["name"] for t in timings] == [c.name for c in REGISTERED]
     longest = max(len(p.text().encode("utf-8")) for p in PROMPTS)
@@ -175,7 +176,7 @@ def test_timing_reports_every_codec_in_text_and_json(tmp_path, capsys, monkeypat
         assert t["longest_text_bytes"] == longest
         assert 0 < t["encode_mean_ms"] <= t["encode_max_ms"] and 0 < t["decode_mean_ms"] <= t["decode_max_ms"]
         assert t["first_call_ms"] > 0
-    assert R.main([str(path), "--timing"]) == 0
+    assert bench_rate.main([str(path), "--timing"]) == 0
     out = capsys.readouterr().out
     assert "\n\nprompt codec (warm, best of 3 a prompt)" in out
     assert all(any(line.startswith(c.name + " ") for line in out.splitlines()) for c in REGISTERED)
@@ -185,7 +186,7 @@ def test_default_is_the_packaged_heldout_set(capsys):
     text = resources.files("semcodec.bench").joinpath("data", "heldout-prompts.jsonl").read_text(encoding="utf-8")
     n = sum(1 for line in text.splitlines() if line.strip())
     assert n >= 60
-    assert R.main(["--json"]) == 0
+    assert bench_rate.main(["--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["prompts"] == n and "held-out" in data["source"]
     by = {m["name"]: m for m in data["methods"]}
@@ -206,7 +207,7 @@ def test_default_is_the_packaged_heldout_set(capsys):
 def test_a_bad_corpus_is_a_clear_error(tmp_path, capsys, content, message):
     path = tmp_path / "c.jsonl"
     path.write_bytes(content)
-    assert R.main([str(path)]) == 3
+    assert bench_rate.main([str(path)]) == 3
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and err.count("\n") == 1
 

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "refinement.md").write_text(md)
     print(render_overview(studies, command))
     if not a.skip_rd:
-        from semcodec.bench.rd import main as rd_main
+        from semcodec.cli.bench_rd import main as rd_main
 
         rc = rd_main([a.scenes, "--codecs", "jpeg,lowres-png,lowres-webp,sem", "--decoder", "world-v1",
                       "--critic", "world-clip", "--judge", "world-judge", "--describer", "interrogator",

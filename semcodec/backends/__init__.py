@@ -8,24 +8,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import SemError
 from ..registry import DecoderSpec
 
 
-def load_generator(spec: DecoderSpec, *, device: str | None = None, model_dir=None, **api: Any):
-    """A Generator for a decoder registry entry (diffusers or OpenAI)."""
+def load_generator(spec: DecoderSpec, *, device: str | None = None, model_dir=None,
+                   size: tuple[int, int] | None = None, **api: Any):
+    """A Generator for a decoder registry entry, by the registry's family -> loader table.
+
+    ``size`` renders a local decoder at another than its native size (timing
+    runs and small test models only: see :func:`.diffusers_gen.load_generator`);
+    ``api`` holds an API decoder's client settings (key, base URL, retries).
+    """
+    from ..registry import GENERATOR_LOADERS, resolve_loader
+
+    if spec.family not in GENERATOR_LOADERS:
+        raise ValueError(f"unknown decoder family {spec.family!r}")
+    if size is not None and spec.family != "diffusers":
+        raise SemError(f"{spec.name} renders only at its native size")
+    load = resolve_loader(GENERATOR_LOADERS[spec.family])
     if spec.family == "diffusers":
-        from .diffusers_gen import load_generator as load
-
-        return load(spec, device=device, model_dir=model_dir)
+        return load(spec, device=device, model_dir=model_dir, size=size)
     if spec.family == "openai":
-        from .openai_image import load_generator as load
-
         return load(spec, **api)
-    if spec.family == "synthetic":  # pragma: no cover - added by the synthetic-world issue
-        from .synthetic import load_generator as load
-
-        return load(spec)
-    raise ValueError(f"unknown decoder family {spec.family!r}")
+    return load(spec)
 
 
 def load_critic(name: str = "ViT-B-32", *, device: str | None = None, model_dir=None):

@@ -34,7 +34,6 @@ from ..registry import DecoderSpec
 from .base import Rendered
 from .device import LOCAL_EXTRA, import_torch, pick_device, torch_dtype
 
-MARKER = "semcodec.json"  # optional per-folder overrides (tiny test models): native width/height
 _SDXL_CLASSES = ("StableDiffusionXLPipeline",)
 _MAX_SEED = 2**64 - 1
 
@@ -54,19 +53,6 @@ def _dtype_kwarg(diffusers: Any, dtype: Any) -> dict[str, Any]:
     except ImportError:
         return {"torch_dtype": dtype}
     return {"dtype": dtype}
-
-
-def _read_marker(folder: Path) -> dict[str, Any]:
-    path = folder / MARKER
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BackendError(f"{path}: unreadable ({exc})") from None
-    if not isinstance(data, dict):
-        raise BackendError(f"{path}: must hold a JSON object")
-    return data
 
 
 @contextlib.contextmanager
@@ -194,17 +180,27 @@ class DiffusersGenerator:
 
 
 def load_generator(
-    spec: DecoderSpec, *, device: str | None = None, model_dir: str | os.PathLike | None = None
+    spec: DecoderSpec,
+    *,
+    device: str | None = None,
+    model_dir: str | os.PathLike | None = None,
+    size: tuple[int, int] | None = None,
 ) -> DiffusersGenerator:
     """Load a diffusers decoder: ``model_dir/<name>/`` if present, else the HF cache or hub
-    at the pinned revision (MissingError, fast, when none can supply it)."""
+    at the pinned revision (MissingError, fast, when none can supply it).
+
+    ``size`` (width, height) renders at another size than the registry's.  The
+    native size is part of the decoder ID's meaning, so a seeded file rendered
+    at another size is not the picture its encoder chose: this is for timing
+    runs (``sembench speed --size``) and for small test models, never for
+    decoding a file a user sent.
+    """
     if spec.family != "diffusers":
         raise SemError(f"{spec.name} is not a diffusers decoder (family {spec.family})")
     folder = locate_weights(spec, model_dir)  # first: a missing model fails before the heavy imports
     vae_folder = locate_vae(spec, folder, model_dir) if vae_part(spec) is not None else None
     diffusers = _import_diffusers()
     dev = pick_device(device)
-    marker = _read_marker(folder)
     params = spec.params
     dtype = torch_dtype(dev, params)
     try:
@@ -237,9 +233,5 @@ def load_generator(
     except (OSError, ValueError, RuntimeError, KeyError, AttributeError, TypeError) as exc:
         raise BackendError(f"cannot load {spec.name} from {folder}: {str(exc).splitlines()[0]}") from None
     pipe.set_progress_bar_config(disable=True)
-    # Only a test model built by semcodec.testing.tiny may change the native size:
-    # for a real model the registry's size is part of the decoder ID's meaning.
-    tiny = marker.get("tiny") is True
-    width = int(marker.get("width", spec.width)) if tiny else spec.width
-    height = int(marker.get("height", spec.height)) if tiny else spec.height
+    width, height = size if size is not None else (spec.width, spec.height)
     return DiffusersGenerator(spec, pipe, device=dev, width=width, height=height, folder=folder)

@@ -12,7 +12,8 @@ drops the least useful parts until the text fits.
 
 It works with any :class:`~semcodec.backends.base.Critic` (the real ViT-B/32,
 or the synthetic world's tiny CLIP).  Vocabularies are JSON data files, named
-by the caller (``VOCABULARIES``: ``photo``, ``world``) or given as a path:
+by the caller (``semcodec.registry.VOCABULARIES``: ``photo``, ``world``; a
+critic's registry entry names its default) or given as a path:
 
 - the world grammar (``semcodec/world/data/vocab.json``: scenes, lighting,
   counts, sizes, colours, shapes; object phrases are composed from these),
@@ -39,25 +40,9 @@ from ..errors import InputError, PromptError
 from ..prompt import Prompt
 from .base import Critic, DescribeRequest, ModelCall
 
-_PACKAGE = Path(__file__).resolve().parents[1]
-# Vocabularies by name (data files; the caller picks one).  "world" is the
-# synthetic world's grammar, read as a data file like any other.
-VOCABULARIES = {
-    "photo": _PACKAGE / "backends" / "data" / "photo-vocab-v1.json",
-    "world": _PACKAGE / "world" / "data" / "vocab.json",
-}
-DEFAULT_VOCAB = VOCABULARIES["world"]  # without a name: the world's (what the world-* critics were trained on)
-DEFAULT_CRITIC = "world-clip"
-
-
-def vocabulary_path(name_or_path: str | Path) -> Path:
-    """A vocabulary name (``photo``, ``world``) or a file path -> the file."""
-    return VOCABULARIES.get(str(name_or_path), Path(name_or_path))
-
-
-def default_vocabulary_for(critic_name: str | None) -> str:
-    """``world`` for the synthetic world's critics, ``photo`` for real CLIPs."""
-    return "world" if (critic_name or "").startswith("world-") else "photo"
+from ..registry import DEFAULT_WORLD_CRITIC as DEFAULT_CRITIC
+from ..registry import vocabulary_file as vocabulary_path
+from ..registry import vocabulary_for as default_vocabulary_for
 
 
 @dataclass(frozen=True)
@@ -72,7 +57,8 @@ class Vocabulary:
     name: str = ""
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_VOCAB) -> "Vocabulary":
+    def load(cls, path: str | Path) -> "Vocabulary":
+        """A vocabulary by name (``photo``, ``world``) or from a JSON file."""
         path = vocabulary_path(path)
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -120,10 +106,10 @@ class Interrogator:
 
     name = "interrogator"
 
-    def __init__(self, critic: Critic, vocabulary: Vocabulary | None = None, *, max_objects: int = 4,
+    def __init__(self, critic: Critic, vocabulary: Vocabulary, *, max_objects: int = 4,
                  pool: int = 24, beam: int = 3, top_scenes: int = 3, top_lighting: int = 2) -> None:
         self.critic = critic
-        self.vocab = vocabulary or Vocabulary.load()
+        self.vocab = vocabulary
         self.max_objects = max_objects
         self.pool = pool
         self.beam = beam
@@ -311,8 +297,9 @@ def load_describer(critic: Critic | str | None = None, *, vocabulary: str | Path
                    device: str | None = None, model_dir=None) -> Interrogator:
     """An Interrogator over ``critic`` (a Critic, or a critic registry name; default world-clip).
 
-    ``vocabulary`` is a name in ``VOCABULARIES`` or a file; by default
-    ``world`` for the world-* critics and ``photo`` for every other critic.
+    ``vocabulary`` is a name in ``semcodec.registry.VOCABULARIES`` or a file;
+    by default the one the critic's registry entry names (``world`` for the
+    world-* critics, ``photo`` for the others).
     """
     if critic is None or isinstance(critic, str):
         from . import load_critic

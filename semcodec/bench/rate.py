@@ -18,16 +18,12 @@ Bits per character are ``8 * total bytes / total UTF-8 bytes of canonical text``
 
 from __future__ import annotations
 
-import json
 import time
 import zlib
 from dataclasses import dataclass
 from importlib import resources
 from typing import Iterable
 
-import click
-
-from ..cli.common import run_main, sem_errors
 from ..container import SemFile, overhead_bytes
 from ..errors import InputError, PromptError
 from ..prompt import Prompt
@@ -259,33 +255,4 @@ def load_prompts(path: str | None) -> tuple[list[Prompt], str]:
     return prompts, source
 
 
-@click.command("rate", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("corpus", required=False, metavar="[CORPUS.jsonl]")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-@click.option("--timing", is_flag=True, help="Also time every prompt codec (load, warm encode and decode).")
-@sem_errors
-def rate(corpus: str | None, as_json: bool, timing: bool) -> int:
-    """Prompt bytes and bits per character on a prompt corpus.
-
-    CORPUS.jsonl holds one prompt a line as JSON ({"scene", "objects",
-    "lighting", "style"}); without it, the packaged held-out prompts are used.
-    """
-    prompts, source = load_prompts(corpus)
-    timings = codec_timings(prompts) if timing else None  # first: the first call includes loading
-    summary = summarise(rate_rows(prompts), source)
-    if as_json:
-        data = summary.to_json()
-        if timings is not None:
-            data["timings"] = timings
-        click.echo(json.dumps(data, indent=2))
-    else:
-        click.echo(format_table(summary) + (format_timings(timings) if timings is not None else ""))
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sembench rate`` as a function: returns the exit code."""
-    return run_main(rate, argv, "sembench rate")
-
-
-__all__ = ["rate", "main", "rate_rows", "summarise", "load_prompts", "columns", "sem_overhead", "codec_timings"]
+__all__ = ["rate_rows", "summarise", "load_prompts", "columns", "sem_overhead", "codec_timings"]

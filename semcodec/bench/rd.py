@@ -17,13 +17,8 @@ line on stderr says which weights are missing and how to get them.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-import math
-import platform
-import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,19 +26,15 @@ from typing import Any, Sequence
 
 import click
 
-from .._version import __version__
-from ..errors import InputError, MissingError, SemError
+from ..errors import InputError, SemError
 from ..io import atomic_write
-from ..cli.loop_options import loop_size_options
-from ..cli.common import device_option, model_dir_option, progress_enabled, quiet_option, run_main, sem_errors
-from ..registry import (DEFAULT_CRITIC, DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, critic_names, decoder_by_name,
-                        decoder_names, describer_names, prompt_codec_names)
-from .codecs import CODECS, Codec, SemCodec, default_codec_names, parse_codec_names
-from .dataset import DatasetImage, load_dataset
 from . import metrics as M
+from .cache import cache_path, dump, dump_doc, read_cached, settings_hash, slug
+from .codecs import Codec, SemCodec
+from .dataset import DatasetImage
+from .report import ORACLE_TYPES, render_summary, write_csv
 
 PROG = "sembench rd"
-CACHE_VERSION = 1  # bump when a cached record's meaning changes
 BASE_COLUMNS = ("param", "bpp", "clipsim", "clipsim_judge", "psnr", "ssim")
 
 DEFAULT_BUDGETS = (80, 120, 160, 240)
@@ -98,85 +89,8 @@ class Scorer:
 
 
 # ---------------------------------------------------------------------------
-# Cache
-# ---------------------------------------------------------------------------
-
-
-def _loop_settings(codec: Codec) -> dict | None:
-    """The encoder loop behaviour a sem codec runs with (EncoderConfig's default), so a change re-runs it."""
-    if not isinstance(codec, SemCodec):
-        return None
-    from ..encoder import REFERENCE_LOOP, EncoderConfig
-
-    cfg = EncoderConfig()
-    return {k: getattr(cfg, k) for k in REFERENCE_LOOP}
-
-
-def settings_hash(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer) -> str:
-    loop = _loop_settings(codec)
-    blob = json.dumps(
-        {
-            "cache": CACHE_VERSION,
-            "codec": codec.settings(),
-            "param": param,
-            "image": img.digest,
-            "critic": scorer.critic_id if scorer.critic is not None else None,
-            "judge": scorer.judge_id if scorer.judge is not None else None,
-            **({"loop": loop} if loop is not None else {}),
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()[:20]
-
-
-def _slug(value: Any) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(value))
-
-
-def _cache_path(cache_dir: Path, codec: Codec, param: Any, img: DatasetImage, key: str) -> Path:
-    return cache_dir / _slug(codec.name) / _slug(param) / f"{_slug(img.name)}-{key}.json"
-
-
-def _json_safe(value: Any) -> Any:
-    """Non-finite floats become null (JSON has no inf/NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def _dump(doc: Any) -> bytes:
-    return (json.dumps(_json_safe(doc), indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
-
-
-def _dump_doc(doc: dict) -> bytes:
-    """A <codec>.json document: indented, each results column on one line."""
-    doc = _json_safe(doc)
-    head = [f" {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}," for k, v in doc.items() if k != "results"]
-    cols = [f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in doc["results"].items()]
-    return ("{\n" + "\n".join(head) + '\n "results": {\n' + ",\n".join(cols) + "\n }\n}\n").encode("utf-8")
-
-
-def _read_cached(path: Path, key: str) -> dict | None:
-    try:
-        rec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(rec, dict) or rec.get("key") != key:
-        return None
-    return rec
-
-
-# ---------------------------------------------------------------------------
 # The oracle column (data sets with true prompts)
 # ---------------------------------------------------------------------------
-
-ORACLE_TYPES = ("scene", "lighting", "shape", "colour", "count", "size")
-
 
 def load_truths(dataset_dir: str | Path) -> dict[str, str]:
     """Image file name -> true prompt text, from ``prompts.jsonl`` beside the images ({} when absent).
@@ -267,7 +181,7 @@ def _aggregate(codec: Codec, points: list, rows_by_point: dict, images: list[Dat
         cols.append("clipsim_std")
     res: dict[str, list] = {c: [] for c in cols}
     for p in points:
-        rows = rows_by_point.get(_slug(p), [])
+        rows = rows_by_point.get(slug(p), [])
         complete = len(rows) == len(images) and all("error" not in r for r in rows)
         res["param"].append(p)
         for c in cols[1:]:
@@ -318,8 +232,8 @@ def run_rd(
             for param in points:
                 for img in images:
                     key = settings_hash(codec, param, img, scorer)
-                    path = _cache_path(cache, codec, param, img, key)
-                    rec = _read_cached(path, key)
+                    path = cache_path(cache, codec, param, img, key)
+                    rec = read_cached(path, key)
                     if rec is None:
                         runs += 1
                         try:
@@ -332,14 +246,14 @@ def run_rd(
                                    "height": img.image.height, "error": str(exc)}
                         else:
                             path.parent.mkdir(parents=True, exist_ok=True)
-                            atomic_write(path, _dump(rec))
+                            atomic_write(path, dump(rec))
                     _attach_oracle(rec, truths)
-                    rows_by_point.setdefault(_slug(param), []).append(rec)
+                    rows_by_point.setdefault(slug(param), []).append(rec)
                     all_rows.append(rec)
                     if rec.get("info", {}).get("sem_hex"):
                         (out / "sem").mkdir(exist_ok=True)
                         stem = Path(img.name).stem
-                        atomic_write(out / "sem" / f"{_slug(stem)}-{_slug(param)}.sem", bytes.fromhex(rec["info"]["sem_hex"]))
+                        atomic_write(out / "sem" / f"{slug(stem)}-{slug(param)}.sem", bytes.fromhex(rec["info"]["sem_hex"]))
                     bar.update(1)
             desc = codec.description + (f" | {describe_metrics}" if describe_metrics else "")
             docs[codec.name] = {
@@ -348,9 +262,9 @@ def run_rd(
                 "results": _aggregate(codec, points, rows_by_point, images,
                                       oracle=bool(truths) and all(i.name in truths for i in images)),
             }
-            atomic_write(out / f"{codec.name}.json", _dump_doc(docs[codec.name]))
+            atomic_write(out / f"{codec.name}.json", dump_doc(docs[codec.name]))
 
-    _write_csv(out / "per_image.csv", all_rows)
+    write_csv(out / "per_image.csv", all_rows)
     metric = None
     if docs:
         from .plots import plot_iterations, plot_rd
@@ -376,364 +290,3 @@ def run_rd(
     atomic_write(out / "summary.md", summary.encode("utf-8"))
     return RDReport(docs=docs, rows=all_rows, failures=failures, metric=metric, runs=runs)
 
-
-CSV_COLUMNS = ("codec", "param", "image", "width", "height", "bytes", "bpp", "clipsim", "clipsim_judge", "psnr",
-               "ssim", "clipsim_encoder", "clipsim_std", "oracle_f1", "decodes", "sha256", "error")
-
-
-def _write_csv(path: Path, rows: list[dict]) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for r in rows:
-        vals = []
-        for c in CSV_COLUMNS:
-            v = r.get(c)
-            if v is None:
-                vals.append("")
-            elif isinstance(v, float):
-                vals.append("inf" if v == math.inf else repr(v))
-            else:
-                vals.append(str(v))
-        w.writerow(vals)
-    atomic_write(path, buf.getvalue().encode("utf-8"))
-
-
-def _fmt(v: Any, spec: str) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float) and not math.isfinite(v):
-        return "∞"
-    return format(v, spec)
-
-
-def render_summary(docs: dict, codecs: Sequence[Codec], images: list[DatasetImage], *, command: str, versions: dict,
-                   describe_metrics: str, failures: list[str], metric: str | None, dataset_label: str = "") -> str:
-    n = len(images)
-    px = sum(i.pixels for i in images)
-    lines = [f"# sembench rd{': ' + dataset_label if dataset_label else ''}", ""]
-    lines.append(f"{n} image(s), {px} pixels in all: " + ", ".join(f"{i.name} {i.image.width}x{i.image.height}" for i in images))
-    lines.append("")
-    lines.append("Rate: bpp = 8 × total file bytes / total original pixels over the data set. "
-                 "Distortion: mean over images.")
-    if any("oracle_f1" in d["results"] for d in docs.values()):
-        lines.append("Oracle (sem rows; the data set's prompts.jsonl holds the true prompts): the coded prompt read "
-                     "back with the world grammar vs the true scene, F1 over scene-graph facts and accuracy per fact "
-                     "type (semcodec.world.oracle); pixel codecs carry no text and get CLIPSim only.")
-    if describe_metrics:
-        lines.append(f"Metrics: {describe_metrics}.")
-    if metric == "psnr":
-        lines.append("CLIPSim unavailable (no CLIP weights): rd.png shows PSNR.")
-    lines.append("")
-    by_name = {c.name: c for c in codecs}
-    for name, doc in docs.items():
-        codec = by_name[name]
-        res = doc["results"]
-        lines.append(f"## {name}")
-        lines.append("")
-        lines.append(codec.description + ".")
-        lines.append("")
-        extra = [c for c in ("clipsim_encoder", "clipsim_std", "oracle_f1") if c in res]
-        head = [codec.param_label, "bpp", "mean bytes", "CLIPSim", "CLIPSim judge", "PSNR dB", "SSIM"]
-        head += [{"clipsim_encoder": "CLIPSim encoder", "clipsim_std": "CLIPSim decode std",
-                  "oracle_f1": "oracle F1"}[c] for c in extra]
-        if "oracle_f1" in res:
-            head.append("oracle per type (" + " / ".join(ORACLE_TYPES) + ")")
-        lines.append("| " + " | ".join(head) + " |")
-        lines.append("|" + "---|" * len(head))
-        for i, p in enumerate(res["param"]):
-            mb = None
-            if res["bpp"][i] is not None and px:
-                mb = res["bpp"][i] * px / 8 / n
-            ref = " (ref)" if codec.reference is not None and p == codec.reference else ""
-            cells = [f"{p}{ref}", _fmt(res["bpp"][i], ".4g"), _fmt(mb, ".1f"), _fmt(res["clipsim"][i], ".4f"),
-                     _fmt(res["clipsim_judge"][i], ".4f"), _fmt(res["psnr"][i], ".2f"), _fmt(res["ssim"][i], ".4f")]
-            cells += [_fmt(res[c][i], ".4f") for c in extra]
-            if "oracle_f1" in res:
-                cells.append(" / ".join(_fmt(res[f"oracle_{t}"][i], ".2f") for t in ORACLE_TYPES))
-            lines.append("| " + " | ".join(cells) + " |")
-        lines.append("")
-    if failures:
-        lines.append(f"## Failures ({len(failures)})")
-        lines.append("")
-        lines += [f"- {f}" for f in failures]
-        lines.append("")
-    if command:
-        lines.append(f"Command: `{command}`")
-        lines.append("")
-    if versions:
-        lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-        lines.append("")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------
-# Model loading for the command
-# ---------------------------------------------------------------------------
-
-
-def _versions(extra: Sequence[str] = ()) -> dict:
-    from importlib import metadata
-
-    out = {"semcodec": __version__, "Python": platform.python_version()}
-    for dist in ("Pillow", "numpy", "scikit-image", "matplotlib", *extra):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
-
-
-def _critic_spec(name: str) -> Any:
-    from .. import registry
-
-    finder = getattr(registry, "critic_by_name", None)
-    if finder is None:
-        return None
-    try:
-        return finder(name)
-    except SemError:
-        return None
-
-
-def default_judge() -> str:
-    """The registry's judge critic (role "judge"), or "judge" until the registry has one."""
-    from .. import registry
-
-    for spec in getattr(registry, "CRITICS", ()):
-        if getattr(spec, "role", None) == "judge":
-            return spec.name
-    return "judge"
-
-
-def model_identity(name: str, model_dir: str | None, spec=None) -> str:
-    """name@revision|weights-folder: what the cache keys and descriptions carry.
-
-    The folder part includes the weights files' sizes and modification times, so
-    weights replaced in place are measured afresh rather than read from the cache."""
-    spec = spec if spec is not None else _critic_spec(name)
-    rev = getattr(spec, "revision", None) if spec is not None else None
-    source = str(getattr(spec, "source", "") or "")
-    if model_dir and Path(model_dir, name).is_dir():
-        folder = Path(model_dir, name).resolve()
-        stamp = sorted((str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime))
-                       for p in folder.rglob("*") if p.is_file())
-        where = f"{folder}#{hashlib.sha256(repr(stamp).encode()).hexdigest()[:12]}"
-    elif source.startswith("package:"):
-        where = "package"
-    else:
-        where = "hub"
-    return f"{name}@{rev or 'unpinned'}|{where}"
-
-
-def describe_model(name: str, role: str) -> str:
-    spec = _critic_spec(name)
-    if spec is None:
-        return f"{role} {name}"
-    parts = [f"{role} {name}"]
-    for attr in ("arch", "pretrained", "source", "hub_repo", "repo", "revision"):
-        v = getattr(spec, attr, None)
-        if v:
-            parts.append(f"{attr} {v}")
-    return ", ".join(parts)
-
-
-def _missing_module(exc: ModuleNotFoundError, extra: str = "local") -> MissingError:
-    if exc.name and exc.name.startswith("semcodec"):
-        return MissingError(f"this semcodec has no {exc.name} module")
-    return MissingError(f"{exc.name} is not installed: pip install 'semcodec[{extra}]'")
-
-
-def load_scoring_model(name: str, *, device: str | None, model_dir: str | None) -> Any:
-    """A critic through :func:`semcodec.backends.load_critic`; a missing module is a MissingError."""
-    from ..backends import load_critic
-
-    try:
-        return load_critic(name, device=device, model_dir=model_dir)
-    except ModuleNotFoundError as exc:
-        raise _missing_module(exc) from None
-
-
-def _missing_line(missing: list[tuple[str, str, MissingError]]) -> str:
-    """One line: which weights the CLIP columns need and how to get them."""
-    what = " and ".join(f"{name} ({role})" for name, role, _ in missing)
-    how = " and ".join(f"`semmodels download {name}`" for name, _, _ in missing)
-    reasons = [str(e) for _, _, e in missing if "semmodels download" not in str(e)]
-    why = f" ({reasons[0]})" if reasons else ""
-    return (f"CLIP columns left empty: CLIPSim needs the CLIP weights {what}, which could not be loaded{why}; "
-            f"get them with {how} or pass --model-dir DIR; rate, PSNR and SSIM are still computed")
-
-
-def build_sem_codec(*, critic: Any, critic_name: str, budgets: Sequence[int], decoder: str, describer: str,
-                    describer_model: str | None, prompt_codec: str, n: int, m: int, k: int, decodes: int,
-                    device: str | None, model_dir: str | None) -> SemCodec:
-    """The sem leaf with its models; MissingError (with the reason) if it cannot run here."""
-    from ..backends import load_describer, load_generator
-
-    if critic is None:
-        raise MissingError(f"the encoder needs the critic {critic_name} (`semmodels download {critic_name}` or --model-dir DIR)")
-    try:
-        generator = load_generator(decoder_by_name(decoder), device=device, model_dir=model_dir)
-        desc = load_describer(describer, model=describer_model, device=device, model_dir=model_dir)
-    except ModuleNotFoundError as exc:
-        raise _missing_module(exc) from None
-    identity = {"critic_id": model_identity(critic_name, model_dir), "describer_name": describer,
-                "decoder_id": model_identity(decoder, model_dir, decoder_by_name(decoder))}
-    if describer_model:
-        identity["describer_model"] = describer_model
-    return SemCodec(critic=critic, generator=generator, describer=desc, points=budgets, n=n, m=m, k=k,
-                    decoder=decoder, prompt_codec=prompt_codec, decodes=decodes, identity=identity)
-
-
-def _int_list(text: str, what: str) -> list[int]:
-    try:
-        vals = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a comma-separated list of integers", param_hint=what) from None
-    if not vals or any(v <= 0 for v in vals):
-        raise click.BadParameter("give positive integers", param_hint=what)
-    return vals
-
-
-def _command_line(ctx: click.Context) -> str:
-    from click.core import ParameterSource
-
-    args, opts = [], []
-    for p in ctx.command.params:
-        src = ctx.get_parameter_source(p.name)
-        if src in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
-            continue
-        v = ctx.params.get(p.name)
-        if isinstance(p, click.Argument):
-            args.append(shlex.quote(str(v)))
-            continue
-        opt = max(p.opts, key=len)
-        if getattr(p, "is_flag", False):
-            if v:
-                opts.append(opt)
-        elif v is not None:
-            opts += [opt, shlex.quote(str(v))]
-    return " ".join(["sembench", "rd", *args, *opts])
-
-
-# ---------------------------------------------------------------------------
-# The command
-# ---------------------------------------------------------------------------
-
-
-@click.command("rd", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("dataset_dir", type=click.Path(file_okay=False), metavar="DATASET_DIR")
-@click.option("--codecs", "codec_list", default=None, metavar="LIST",
-              help=f"Comma list from {', '.join(CODECS)} (default: all available here).")
-@click.option("--out", "out_dir", default="out/rd", show_default=True, type=click.Path(file_okay=False),
-              help="Output folder (results, plots, cache/).")
-@click.option("--cache-dir", default=None, type=click.Path(file_okay=False),
-              help="Cache folder (default OUT/cache).")
-@click.option("--critic", type=click.Choice(critic_names()), default=DEFAULT_CRITIC, show_default=True, help="CLIP critic for CLIPSim (and the sem encoder).")
-@click.option("--judge", default=default_judge, show_default="the registry's judge",
-              help="Held-out CLIP for the clipsim_judge column.")
-@model_dir_option
-@device_option
-@click.option("--decodes", default=3, show_default=True, type=click.IntRange(1, 100),
-              help="Fresh decodes per file for a non-deterministic decoder (mean and spread reported).")
-@click.option("--budgets", default=",".join(map(str, DEFAULT_BUDGETS)), show_default=True,
-              help="sem: byte budgets of the whole .sem file.")
-@click.option("--decoder", type=click.Choice(decoder_names()), default=DEFAULT_DECODER, show_default=True,
-              help="sem: decoder.")
-@click.option("--describer", type=click.Choice(describer_names()), default=DEFAULT_DESCRIBER, show_default=True,
-              help="sem: describer/refiner, 'openai' or a local VLM name.")
-@click.option("--describer-model", default=None, help="sem: model for an API describer.")
-@click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC,
-              show_default=True, help="sem: prompt codec.")
-@loop_size_options(what="sem: ")
-@click.option("--limit", default=None, type=click.IntRange(1), help="Use only the first N images (sorted by name).")
-@quiet_option
-@sem_errors
-def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | None, critic: str, judge: str,
-       model_dir: str | None, device: str | None, decodes: int, budgets: str, decoder: str, describer: str,
-       describer_model: str | None, prompt_codec: str, n: int, m: int, k: int, limit: int | None, quiet: bool) -> int:
-    """Rate-distortion benchmark of the codec ladder over the images in DATASET_DIR.
-
-    Writes <codec>.json, per_image.csv, summary.md, rd.png (and iterations.png
-    when sem ran) into --out.  Without CLIP weights the CLIP columns are null.
-    Exit codes: 0 ok, 1 some runs failed, 2 usage, 3 bad input, 4 nothing could run.
-    """
-    ctx = click.get_current_context()
-    try:
-        names = parse_codec_names(codec_list) if codec_list else default_codec_names()
-    except SemError as exc:
-        raise click.BadParameter(str(exc), param_hint="--codecs") from None
-    budget_vals = _int_list(budgets, "--budgets")
-    if "sem" in names:  # refuse bad encoder settings before any model is loaded
-        from ..encoder import EncoderConfig
-
-        try:
-            for b in budget_vals:
-                EncoderConfig(n=n, m=m, k=k, budget_bytes=b, decoder=decoder, prompt_codec=prompt_codec).validate()
-        except SemError as exc:
-            raise click.UsageError(str(exc)) from None
-    images = load_dataset(dataset_dir, limit=limit)
-    truths = load_truths(dataset_dir)
-
-    # Distortion models: missing weights leave columns null, never fail the run.
-    scorer = Scorer()
-    missing: list[tuple[str, str, MissingError]] = []
-    for role, name in (("critic", critic), ("judge", judge)):
-        try:
-            model = load_scoring_model(name, device=device, model_dir=model_dir)
-        except MissingError as exc:
-            missing.append((name, role, exc))
-            continue
-        setattr(scorer, role, model)
-        setattr(scorer, f"{role}_id", model_identity(name, model_dir))
-    if missing:
-        _warn(_missing_line(missing))
-    metric_desc = [
-        describe_model(critic, "CLIPSim critic") + ("" if scorer.critic is not None else " (weights missing: null)"),
-        describe_model(judge, "judge") + ("" if scorer.judge is not None else " (weights missing: null)"),
-        "PSNR over RGB jointly and SSIM per RGB channel averaged (scikit-image, 8-bit, original size)",
-    ]
-
-    codecs: list[Codec] = []
-    for name in names:
-        if name == "sem":
-            try:
-                codecs.append(build_sem_codec(critic=scorer.critic, critic_name=critic, budgets=budget_vals,
-                                              decoder=decoder, describer=describer, describer_model=describer_model,
-                                              prompt_codec=prompt_codec, n=n, m=m, k=k, decodes=decodes, device=device, model_dir=model_dir))
-            except MissingError as exc:
-                _warn(f"sem skipped: {exc}")
-            continue
-        cls = CODECS[name]
-        ok, why = cls.available()
-        if not ok:
-            _warn(f"{name} skipped: {why}")
-            continue
-        codecs.append(cls())
-    if not codecs:
-        raise MissingError("no codec could run (see the lines above)")
-
-    extra = ("torch", "open_clip_torch") if scorer.critic is not None or scorer.judge is not None else ()
-    if any(isinstance(c, SemCodec) for c in codecs):
-        extra = ("torch", "open_clip_torch", "diffusers", "transformers", "openai")
-    report = run_rd(
-        images, codecs, out_dir, scorer=scorer, cache_dir=cache_dir, progress=progress_enabled(quiet),
-        describe_metrics="; ".join(metric_desc), command=_command_line(ctx), versions=_versions(extra),
-        dataset_label=Path(dataset_dir).name, truths=truths,
-    )
-    if not quiet:
-        click.echo(f"{PROG}: {len(images)} image(s), {len(codecs)} codec(s), {report.runs} run(s) made, "
-                   f"{len(report.rows) - report.runs} from cache; wrote {out_dir}/summary.md", err=True)
-    if report.failures:
-        _warn(f"{len(report.failures)} run(s) failed; their points are null (see summary.md)")
-        return 1
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sembench rd`` as a function: returns the exit code (tests call this)."""
-    return run_main(rd, argv, PROG)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -10,9 +10,9 @@ from .common import run_main, version_option
 
 # name -> (module, attribute); modules import only when the subcommand runs.
 SUBCOMMANDS = {
-    "rate": ("semcodec.bench.rate", "rate"),
-    "rd": ("semcodec.bench.rd", "rd"),
-    "speed": ("semcodec.bench.speed", "speed"),
+    "rate": ("semcodec.cli.bench_rate", "rate"),
+    "rd": ("semcodec.cli.bench_rd", "rd"),
+    "speed": ("semcodec.cli.bench_speed", "speed"),
 }
 SHORT_HELP = {
     "rate": "Prompt bytes and bits per character on a prompt corpus.",

@@ -15,26 +15,26 @@
   ``AutoencoderTiny`` in ``taesd/`` (``save_pretrained`` layout, as the
   madebyollin/taesd repo holds it).
 
-The pipelines render 64x64 images: their folder holds ``semcodec.json`` with
-``{"tiny": true, "width": 64, "height": 64}``, which the loader uses as the
-native size in place of the registry's 512x512.  Weights are random (fixed
+The pipelines are built for 64x64 images: their folder holds ``semcodec.json``
+with ``{"tiny": true, "width": 64, "height": 64}``.  The production loader never
+reads it (a decoder's native size is registry data); a test harness passes
+:func:`render_size` to ``load_generator(..., size=)`` (tests/conftest.py does).  Weights are random (fixed
 torch seed), so images are noise and CLIP scores meaningless; the tests check
 plumbing, shapes, determinism and limits, not quality.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from ..bench.random_weights import CLIP_VOCAB_SIZE, clip_vocab  # noqa: F401  (re-exported)
 from ..errors import MissingError
 
 TINY_SIZE = 64  # pixels, pipelines' native output size
 TINY_CLIP_IMAGE = 32
-CLIP_VOCAB_SIZE = 49408
 _SEED = 1234
 _NAMES = ("ViT-B-32", "ViT-L-14", "sd-turbo", "sdxl-turbo", "sd-turbo-taesd")
 _OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -51,37 +51,6 @@ def _imports() -> Any:
     except ImportError as exc:
         raise MissingError(f"building tiny models needs {exc.name}; pip install 'semcodec[local]'") from None
     return torch, open_clip, diffusers, transformers, save_file
-
-
-# ---------------------------------------------------------------------------
-# CLIP BPE vocabulary (the one open_clip ships), in transformers' format
-# ---------------------------------------------------------------------------
-
-
-def _bytes_to_unicode() -> dict[int, str]:
-    from open_clip.tokenizer import bytes_to_unicode
-
-    return bytes_to_unicode()
-
-
-def clip_vocab() -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """(vocab, merges) of the 49,408-token CLIP BPE, built from open_clip's bundled file.
-
-    Token ids match OpenAI's tokenizer (BOS 49406, EOS 49407), so token counts
-    of the tiny pipelines equal those of the real ones.
-    """
-    from open_clip.tokenizer import default_bpe
-
-    lines = gzip.open(default_bpe()).read().decode("utf-8").split("\n")
-    merges = lines[1 : 49152 - 256 - 2 + 1]
-    pairs = [tuple(m.split()) for m in merges]
-    units = list(_bytes_to_unicode().values())
-    tokens = units + [u + "</w>" for u in units] + ["".join(p) for p in pairs]
-    tokens += ["<|startoftext|>", "<|endoftext|>"]
-    vocab = {t: i for i, t in enumerate(tokens)}
-    if len(vocab) != CLIP_VOCAB_SIZE:
-        raise AssertionError(f"CLIP vocabulary has {len(vocab)} tokens, expected {CLIP_VOCAB_SIZE}")
-    return vocab, pairs
 
 
 def _clip_tokenizer(transformers: Any) -> Any:
@@ -260,6 +229,17 @@ def build_tiny_sd_taesd(folder: Path, *, seed: int = _SEED) -> Path:
     )
     taesd.save_pretrained(str(folder / "taesd"), safe_serialization=True)
     return folder
+
+
+def render_size(folder: str | Path) -> tuple[int, int] | None:
+    """The size a tiny pipeline in ``folder`` was built for, from its marker; None for any other folder."""
+    try:
+        marker = json.loads((Path(folder) / "semcodec.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(marker, dict) or marker.get("tiny") is not True:
+        return None
+    return int(marker["width"]), int(marker["height"])
 
 
 def build_tiny_models(directory: str | Path, *, names: tuple[str, ...] = _NAMES) -> Path:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from typing import Sequence
 
+from ..backends.base import Rendered
 from ..registry import DecoderSpec
-from .base import Rendered
 
 
 class WorldGenerator:
@@ -25,8 +25,8 @@ class WorldGenerator:
         return None  # the parser reads the whole text
 
     def render(self, text: str, seeds: Sequence[int | None]) -> list[Rendered]:
-        from ..world.grammar import parse_text
-        from ..world.render import render_scene
+        from .grammar import parse_text
+        from .render import render_scene
 
         scene = parse_text(text)
         out = []
@@ -37,7 +37,8 @@ class WorldGenerator:
         return out
 
 
-def load_generator(spec: DecoderSpec) -> WorldGenerator:
+def load_generator(spec: DecoderSpec, **_ignored) -> WorldGenerator:
+    """The registry's loader for family "synthetic" (no weights, no device: pure Python and numpy)."""
     if spec.family != "synthetic":
         raise ValueError(f"{spec.name} is not a synthetic decoder")
     return WorldGenerator(spec)

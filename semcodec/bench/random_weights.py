@@ -5,7 +5,7 @@ size and shape, randomly initialised, times like the released one (with two
 caveats, stated in every speed report: random weights can produce other
 activation magnitudes, and cold-cache load times depend on the disk).
 
-``python -m semcodec.testing.real_arch DIR`` (or :func:`build_real_arch`) writes,
+``python -m semcodec.bench.random_weights DIR`` (or :func:`build_real_arch`) writes,
 in exactly the layout the production loaders read (``semcodec.models``):
 
 - ``DIR/sd-turbo/``: a diffusers ``StableDiffusionPipeline`` saved with
@@ -22,7 +22,7 @@ in exactly the layout the production loaders read (``semcodec.models``):
     hidden 1024, 23 layers (the 24th is dropped: SD 2 reads the penultimate
     layer), 16 heads, MLP 4096, GELU, 77 positions, vocabulary 49,408;
   * CLIPTokenizer with the real CLIP BPE vocabulary (built from open_clip's
-    ``bpe_simple_vocab_16e6.txt.gz``, as :mod:`semcodec.testing.tiny` does),
+    ``bpe_simple_vocab_16e6.txt.gz``, see :func:`clip_vocab`),
     pad token "!" as SD 2.x;
   * EulerDiscreteScheduler, scaled-linear betas 0.00085..0.012 over 1000 steps,
     trailing spacing (the loader re-applies the registry's scheduler anyway).
@@ -55,6 +55,7 @@ them under /tmp or another scratch disk, never into the repository.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import sys
@@ -64,6 +65,7 @@ from typing import Any, Sequence
 from ..errors import MissingError, SemError
 
 MARKER = "semcodec.json"
+CLIP_VOCAB_SIZE = 49408
 SEED = 20240611
 SUPPORTED = ("sd-turbo", "ViT-B-32", "sd-turbo-taesd")
 DTYPES = ("float32", "float16")
@@ -153,7 +155,7 @@ def _marker(name: str, dtype: str, seed: int) -> dict[str, Any]:
         "model": name,
         "dtype": dtype,
         "seed": seed,
-        "note": "real architecture, RANDOM weights (semcodec.testing.real_arch): for timing only, images are noise",
+        "note": "real architecture, RANDOM weights (semcodec.bench.random_weights): for timing only, images are noise",
     }
 
 
@@ -165,6 +167,37 @@ def read_marker(folder: str | Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+# ---------------------------------------------------------------------------
+# CLIP BPE vocabulary (the one open_clip ships), in transformers' format
+# ---------------------------------------------------------------------------
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    from open_clip.tokenizer import bytes_to_unicode
+
+    return bytes_to_unicode()
+
+
+def clip_vocab() -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """(vocab, merges) of the 49,408-token CLIP BPE, built from open_clip's bundled file.
+
+    Token ids match OpenAI's tokenizer (BOS 49406, EOS 49407), so token counts
+    of the tiny pipelines equal those of the real ones.
+    """
+    from open_clip.tokenizer import default_bpe
+
+    lines = gzip.open(default_bpe()).read().decode("utf-8").split("\n")
+    merges = lines[1 : 49152 - 256 - 2 + 1]
+    pairs = [tuple(m.split()) for m in merges]
+    units = list(_bytes_to_unicode().values())
+    tokens = units + [u + "</w>" for u in units] + ["".join(p) for p in pairs]
+    tokens += ["<|startoftext|>", "<|endoftext|>"]
+    vocab = {t: i for i, t in enumerate(tokens)}
+    if len(vocab) != CLIP_VOCAB_SIZE:
+        raise AssertionError(f"CLIP vocabulary has {len(vocab)} tokens, expected {CLIP_VOCAB_SIZE}")
+    return vocab, pairs
 
 
 def _already_built(folder: Path, name: str, dtype: str, seed: int) -> bool:
@@ -185,7 +218,6 @@ def _fresh(folder: Path) -> None:
 def build_sd_turbo(folder: Path, *, dtype: str = "float32", seed: int = SEED) -> Path:
     """sd-turbo's architecture (Stable Diffusion 2.1, 512 px) with random weights, diffusers layout."""
     torch, _, diffusers, transformers, _ = _imports()
-    from .tiny import clip_vocab
 
     _fresh(folder)
     torch.manual_seed(seed)
@@ -327,7 +359,7 @@ def build_real_arch(
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0].startswith("-"):
-        print("usage: python -m semcodec.testing.real_arch DIR", file=sys.stderr)
+        print("usage: python -m semcodec.bench.random_weights DIR", file=sys.stderr)
         return 2
     print(build_real_arch(args[0]))
     return 0
