@@ -61,7 +61,7 @@ def resolve_model_dir(model_dir: str | os.PathLike | None = None) -> Path | None
 
 
 def _describers() -> tuple:
-    return tuple(getattr(registry, "DESCRIBERS", ()))
+    return registry.DESCRIBERS
 
 
 def lookup(name: str) -> Any:
@@ -93,28 +93,27 @@ BUILTIN_FAMILIES = ("synthetic", "interrogator")  # code only: nothing to downlo
 
 def is_api(entry: Any) -> bool:
     """True for entries served by a remote API (no local weights)."""
-    return getattr(entry, "family", None) == "openai"
+    return entry.family == "openai"
 
 
 def is_builtin(entry: Any) -> bool:
     """True for entries that are code inside semcodec and need no weight files at all."""
-    return getattr(entry, "family", None) in BUILTIN_FAMILIES
+    return entry.family in BUILTIN_FAMILIES
 
 
 def allow_patterns(entry: Any) -> list[str] | None:
     """The repo files an entry needs (None: the whole repo)."""
     if isinstance(entry, registry.CriticSpec):
         return list(entry.files)
-    if getattr(entry, "family", None) == "diffusers":
+    if entry.family == "diffusers":
         if vae_part(entry) is not None:  # the VAE comes from its own repo: skip the base repo's weights
             return [p for p in _DIFFUSERS_PATTERNS if not p.startswith("vae/")]
         return list(_DIFFUSERS_PATTERNS)
-    patterns = getattr(entry, "allow_patterns", None) or getattr(entry, "files", None)
-    return list(patterns) if patterns else None
+    return list(entry.files) if entry.files else None
 
 
-@dataclass(frozen=True)
-class VaePart:
+@dataclass(frozen=True, kw_only=True)
+class VaePart(registry.Entry):
     """A decoder's VAE from a second hub repo (sd-turbo-taesd's TAESD), at its own pinned revision.
 
     In a model dir it lives in ``DIR/<name>/<subfolder>/``; otherwise in the
@@ -122,20 +121,19 @@ class VaePart:
     command that fetches both (``semmodels download <name>``).
     """
 
-    name: str
-    source: str
-    revision: str
+    family: str = "diffusers-vae"
+    description: str = "a decoder's VAE from its own repo"
     subfolder: str
     files: tuple[str, ...] = ("config.json", "diffusion_pytorch_model.safetensors")
 
 
 def vae_part(entry: Any) -> VaePart | None:
     """The entry's separately sourced VAE (params ``vae_source``/``vae_revision``), else None."""
-    params = getattr(entry, "params", None) or {}
+    params = entry.params if isinstance(entry, registry.DecoderSpec) else {}
     if not params.get("vae_source"):
         return None
-    return VaePart(entry.name, str(params["vae_source"]), str(params["vae_revision"]),
-                   str(params.get("vae_subfolder", "vae_part")))
+    return VaePart(name=entry.name, source=str(params["vae_source"]), revision=str(params["vae_revision"]),
+                   subfolder=str(params.get("vae_subfolder", "vae_part")))
 
 
 def _cached_or_fetched(entry: Any, model_dir: str | os.PathLike | None, fetch: bool) -> Path:
@@ -175,7 +173,7 @@ PACKAGE_PREFIX = "package:"  # source of weights shipped inside semcodec (the sy
 
 def packaged_folder(entry: Any) -> Path | None:
     """The folder inside the installed package for a ``package:<path>`` source, else None."""
-    source = getattr(entry, "source", None) or ""
+    source = entry.source or ""
     if not source.startswith(PACKAGE_PREFIX):
         return None
     return Path(__file__).resolve().parent.parent / source[len(PACKAGE_PREFIX):]
@@ -185,7 +183,7 @@ def folder_complete(entry: Any, folder: Path) -> bool:
     """Whether ``folder`` holds a loadable copy of the entry (config and weights)."""
     if not folder.is_dir():
         return False
-    if getattr(entry, "family", None) == "diffusers":
+    if entry.family == "diffusers":
         return (folder / "model_index.json").is_file() and any(
             p.suffix in _WEIGHT_SUFFIXES for p in (folder / "unet").glob("*")
         )
@@ -195,7 +193,7 @@ def folder_complete(entry: Any, folder: Path) -> bool:
 def missing_message(entry: Any, model_dir: str | os.PathLike | None = None, why: str = "") -> str:
     root = resolve_model_dir(model_dir)
     where = f"{root / entry.name}/ is missing or incomplete" if root else "no --model-dir given"
-    src = f"{entry.source}@{entry.revision[:12]}" if getattr(entry, "revision", None) else entry.source
+    src = f"{entry.source}@{entry.revision[:12]}" if entry.revision else entry.source
     tail = f" ({why})" if why else ""
     return (
         f"weights for {entry.name} ({src}) are not available{tail}: {where} and the Hugging Face cache "
@@ -253,7 +251,7 @@ def hub_cache_dir() -> str | None:
 
 def cached_snapshot(entry: Any) -> Path | None:
     """The Hugging Face cache's snapshot of the entry at its pinned revision, if complete."""
-    if not getattr(entry, "revision", None):  # API and built-in entries pin no hub snapshot
+    if not entry.revision:  # API and built-in entries pin no hub snapshot
         return None
     hub = _import_hub()
     try:
@@ -335,12 +333,13 @@ def list_models(model_dir: str | os.PathLike | None = None) -> list[dict[str, An
     for entry in (*registry.DECODERS, *registry.CRITICS, *_describers()):
         row: dict[str, Any] = {
             "name": entry.name,
-            "id": getattr(entry, "id", None) if isinstance(entry, registry.DecoderSpec) else None,
+            "id": entry.id if isinstance(entry, registry.DecoderSpec) else None,
             "kind": kind_of(entry),
-            "source": getattr(entry, "source", None),
-            "revision": getattr(entry, "revision", None),
-            "deterministic": True if isinstance(entry, registry.CriticSpec) else getattr(entry, "deterministic", None),
-            "retired": getattr(entry, "retired", None),
+            "source": entry.source,
+            "revision": entry.revision,
+            "deterministic": (entry.deterministic if isinstance(entry, registry.DecoderSpec)
+                              else True if isinstance(entry, registry.CriticSpec) else None),
+            "retired": entry.retired,
         }
         if isinstance(entry, registry.DescriberSpec):  # its default model (an API name, a hub repo, a critic)
             row["model"] = entry.model

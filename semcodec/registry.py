@@ -18,24 +18,45 @@ from typing import Any, Mapping
 from .errors import FormatError, SemError, UnsupportedError
 
 # ---------------------------------------------------------------------------
+# The shape every model entry shares.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry:
+    """What every model entry (decoder, critic, describer) says, under the same names.
+
+    ``family`` picks the loader; ``source`` is where the weights or the model
+    come from (a hub repo id, ``package:<path>``, an API model name);
+    ``revision`` the pinned hub commit (None for API and built-in entries);
+    ``files`` the repo files fetched (empty: the family's defaults);
+    ``retired`` the ISO date the provider shut the model down or will.
+    """
+
+    name: str
+    family: str
+    description: str
+    source: str | None = None
+    revision: str | None = None
+    files: tuple[str, ...] = ()
+    retired: str | None = None
+
+
+# ---------------------------------------------------------------------------
 # Decoders (text -> image).  ID is a varint in the file.
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DecoderSpec:
+@dataclass(frozen=True, kw_only=True)
+class DecoderSpec(Entry):
     id: int
-    name: str
-    family: str  # "diffusers" | "openai" | "synthetic"
+    # family: "diffusers" | "openai" | "synthetic" (GENERATOR_LOADERS)
+    # source: diffusers: hub repo id; openai: API model name; revision: diffusers: pinned hub commit
     deterministic: bool  # same prompt + seed -> same pixels (given versions and device class)
-    description: str
-    source: str | None = None  # diffusers: hub repo id; openai: API model name
-    revision: str | None = None  # diffusers: pinned hub commit
     token_limit: int | None = None  # text-encoder context in tokens (incl. BOS/EOS), None = no limit
     width: int = 512  # native output size
     height: int = 512
     params: Mapping[str, Any] = field(default_factory=dict)  # family-specific fixed settings
-    retired: str | None = None  # ISO date the provider shut the model down, if any
 
     @property
     def takes_seed(self) -> bool:
@@ -286,6 +307,16 @@ GENERATOR_LOADERS: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Which function loads a describer of each family (same form as GENERATOR_LOADERS).
+DESCRIBER_LOADERS: Mapping[str, str] = MappingProxyType(
+    {
+        "openai": "semcodec.backends.openai_text:load_describer",
+        "transformers": "semcodec.backends.local_vlm:load_describer",
+        "interrogator": "semcodec.backends.interrogator:load_describer",
+    }
+)
+
+
 def resolve_loader(target: str):
     """``"module:function"`` -> the function."""
     import importlib
@@ -356,18 +387,16 @@ def prompt_codec_names() -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CriticSpec:
-    name: str  # registry name; the model folder is DIR/<name>/
+@dataclass(frozen=True, kw_only=True)
+class CriticSpec(Entry):
+    # name: the model folder is DIR/<name>/; source: hub repo id (or package:<path>); revision: pinned
+    # hub commit; files: fetched from the repo (open_clip layout)
+    family: str = "open_clip"
     role: str  # "critic" (drives the encoder) | "judge" (held out, for evaluation only)
     arch: str  # open_clip architecture name
     pretrained: str  # open_clip pretrained tag the weights correspond to
-    source: str  # hub repo id
-    revision: str  # pinned hub commit
-    files: tuple[str, ...]  # files fetched from the repo (open_clip layout)
     image_size: int
     preprocess: str  # what the image goes through before the model
-    description: str
     vocabulary: str = "photo"  # the interrogator's vocabulary with this critic, unless the caller names another
 
 
@@ -481,17 +510,13 @@ def vocabulary_for(critic_name: str | None) -> str:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DescriberSpec:
-    name: str  # what --describer takes
+@dataclass(frozen=True, kw_only=True)
+class DescriberSpec(Entry):
+    # name: what --describer takes; family: "openai" | "transformers" | "interrogator";
+    # source/revision: a local model's hub repo id and pinned commit
     kind: str  # "api" | "local"
-    family: str  # "openai" | "transformers"
-    model: str  # default model: API model name, or hub repo id for a local model
-    description: str
-    source: str | None = None  # local: hub repo id
-    revision: str | None = None  # local: pinned hub commit
+    model: str  # default model: API model name, hub repo id for a local model, critic for the interrogator
     notes: str = ""
-    shutdown: str | None = None  # ISO date the provider retires the default model, if announced
 
 
 DESCRIBERS: tuple[DescriberSpec, ...] = (

@@ -440,7 +440,7 @@ def test_cost_estimates():
 def test_describer_registry_entry():
     spec = describer_by_name("openai")
     assert spec.kind == "api" and spec.family == "openai" and spec.model == "gpt-6-luna"
-    assert spec.shutdown is None
+    assert spec.retired is None
 
 
 def test_non_json_success_body_is_a_clear_error(fake):

@@ -49,17 +49,12 @@ def load_describer(name: str, *, model: str | None = None, device: str | None = 
     (``photo``, ``world``) or a file, by default ``world`` for the world-*
     critics and ``photo`` for the others.
     """
-    if name == "interrogator":
-        from .interrogator import load_describer as load_interrogator
+    from ..registry import DEFAULT_TEXT_MODEL, DESCRIBER_LOADERS, describer_by_name, resolve_loader
 
-        return load_interrogator(api.get("critic") or model, vocabulary=api.get("vocabulary"), device=device,
-                                 model_dir=model_dir)
-    if name == "openai":
-        from .openai_text import load_describer as load
-
-        from ..registry import DEFAULT_TEXT_MODEL
-
+    spec = describer_by_name(name)  # SemError naming the registered describers
+    load = resolve_loader(DESCRIBER_LOADERS[spec.family])
+    if spec.family == "interrogator":
+        return load(api.get("critic") or model, vocabulary=api.get("vocabulary"), device=device, model_dir=model_dir)
+    if spec.family == "openai":
         return load(model or DEFAULT_TEXT_MODEL, **api)
-    from .local_vlm import load_describer as load
-
-    return load(name, model_dir=model_dir, device=device)
+    return load(spec.name, model_dir=model_dir, device=device)

@@ -30,25 +30,19 @@ def versions(extra: Sequence[str] = ()) -> dict:
 
 
 def _critic_spec(name: str) -> Any:
-    from .. import registry
+    from ..registry import critic_by_name
 
-    finder = getattr(registry, "critic_by_name", None)
-    if finder is None:
-        return None
     try:
-        return finder(name)
+        return critic_by_name(name)
     except SemError:
         return None
 
 
 def default_judge() -> str:
-    """The registry's judge critic (role "judge"), or "judge" until the registry has one."""
-    from .. import registry
+    """The registry's default judge (a critic entry of role "judge", held out from the encoder)."""
+    from ..registry import DEFAULT_JUDGE
 
-    for spec in getattr(registry, "CRITICS", ()):
-        if getattr(spec, "role", None) == "judge":
-            return spec.name
-    return "judge"
+    return DEFAULT_JUDGE
 
 
 def model_identity(name: str, model_dir: str | None, spec=None) -> str:
@@ -57,8 +51,8 @@ def model_identity(name: str, model_dir: str | None, spec=None) -> str:
     The folder part includes the weights files' sizes and modification times, so
     weights replaced in place are measured afresh rather than read from the cache."""
     spec = spec if spec is not None else _critic_spec(name)
-    rev = getattr(spec, "revision", None) if spec is not None else None
-    source = str(getattr(spec, "source", "") or "")
+    rev = spec.revision if spec is not None else None
+    source = str(spec.source or "") if spec is not None else ""
     if model_dir and Path(model_dir, name).is_dir():
         folder = Path(model_dir, name).resolve()
         stamp = sorted((str(p.relative_to(folder)), p.stat().st_size, int(p.stat().st_mtime))
@@ -76,8 +70,8 @@ def describe_model(name: str, role: str) -> str:
     if spec is None:
         return f"{role} {name}"
     parts = [f"{role} {name}"]
-    for attr in ("arch", "pretrained", "source", "hub_repo", "repo", "revision"):
-        v = getattr(spec, attr, None)
+    for attr, v in (("arch", spec.arch), ("pretrained", spec.pretrained), ("source", spec.source),
+                    ("revision", spec.revision)):
         if v:
             parts.append(f"{attr} {v}")
     return ", ".join(parts)
