@@ -1,4 +1,4 @@
-"""The encoder: CLIP-guided prompt refinement (spec/encoder.md).
+"""The encoder: CLIP-guided prompt refinement.
 
 Per image: embed the original once.  For t = 1..N the describer proposes M
 prompts (descriptions at t = 1, variations of the best prompt so far after),
@@ -38,10 +38,11 @@ from .imageio import fit_to_size
 from .prompt import MAX_TEXT_BYTES, Prompt
 from .registry import decoder_by_name, prompt_codec_by_name
 
-TRACE_VERSION = 1
 from .encoder_config import (  # noqa: F401 - re-exported: encoder.EncoderConfig etc. stay importable
     DEFAULT_BUDGET, TEXT_BYTES_PER_TOKEN, MAX_M, MIN_TEXT_BYTES, SELECT_MODES, ACCEPT_MODES, REFERENCE_LOOP, MEAN_LOOP, EncoderConfig,
 )
+from .trace import (TRACE_VERSION, CallCounts, CandidateTrace, ImageTrace, IterationTrace,  # noqa: F401
+                    RenderedTrace, RenderTrace, ResultTrace)
 
 
 @dataclass
@@ -50,7 +51,7 @@ class EncodeResult:
     sem: SemFile
     best_clipsim: float  # encoder-side CLIPSim of the chosen picture
     best_image: object | None  # PIL image at the original size (what the receiver sees, if deterministic)
-    trace: dict
+    trace: ImageTrace
     seconds: float
 
     @property
@@ -59,7 +60,9 @@ class EncodeResult:
 
     @property
     def bpp(self) -> float:
-        return 8.0 * len(self.data) / (self.sem.width * self.sem.height)
+        from .container import bpp
+
+        return bpp(len(self.data), self.sem.width, self.sem.height)
 
 
 @dataclass
@@ -82,6 +85,26 @@ class _Clock:
             return fn(*args, **kwargs)
         finally:
             self.seconds[key] += time.perf_counter() - start
+
+
+class Spend:
+    """The encode's estimated API spend, and the ``--max-cost`` guard before each paid call."""
+
+    def __init__(self, limit_usd: float | None) -> None:
+        self.limit_usd = limit_usd
+        self.usd = 0.0
+
+    def check(self, estimate: float, what: str) -> None:
+        """Refuse (BudgetError) a call whose estimate would take the spend past the limit."""
+        total = self.usd + estimate
+        if self.limit_usd is not None and total > self.limit_usd + 1e-12:
+            raise BudgetError(
+                f"stopping before {what}: estimated spend ${total:.4f} would exceed --max-cost ${self.limit_usd:.4f}"
+            )
+
+    def book(self, items) -> None:
+        """Add what calls or renders cost (anything with ``cost_usd``), as soon as they return."""
+        self.usd += sum(i.cost_usd for i in items)
 
 
 def text_budget_hint(budget: Budget, config: EncoderConfig) -> int:
@@ -110,6 +133,221 @@ def _estimate(obj, kind: str, **kw) -> float:
     return float(fn(kind, **kw)) if fn is not None else 0.0
 
 
+def _decoder_json(spec) -> dict:
+    return {"id": spec.id, "name": spec.name, "deterministic": spec.deterministic, "source": spec.source}
+
+
+@dataclass
+class _Round:
+    """What one round produced: its fitted candidates and their renders."""
+
+    t: int
+    mode: str
+    candidates: list[Prompt]
+    shortened: list[str | None]
+    text_scores: np.ndarray
+    seeds: list[int | None]
+    to_render: list[int]
+    renders: dict  # candidate index -> (Rendered list, images at the original size, CLIPSim array)
+    calls_before: int
+
+
+class _Loop:
+    """One image's refinement loop; each step of a round is a method: propose, fit, score_texts, render, accept, record."""
+
+    def __init__(self, image, config: EncoderConfig, critic: Critic, generator: Generator, describer: Describer,
+                 fallback: Callable[[], Generator] | None) -> None:
+        self.config, self.critic, self.generator, self.describer = config, critic, generator, describer
+        self.fallback = fallback
+        self.spec = decoder_by_name(config.decoder)
+        if generator.spec.id != self.spec.id:
+            raise ValueError(f"generator is {generator.spec.name}, config asks for {self.spec.name}")
+        self.codec = prompt_codec_by_name(config.prompt_codec)
+        self.width, self.height = image.size
+        self.budget = self._budget(self.spec, generator)
+        self.deterministic = self.spec.deterministic
+        self.clock = _Clock()
+        self.spend = Spend(config.max_cost_usd)
+        hint = text_budget_hint(self.budget, config)
+        self.trace = ImageTrace(config=config.to_json(), decoder=_decoder_json(self.spec),
+                                critic=getattr(critic, "name", None), describer=getattr(describer, "name", None),
+                                image={"width": self.width, "height": self.height}, text_budget_hint=hint)
+        if not self.deterministic:
+            self.trace.notes.append(f"{self.spec.name} takes no seed: the file carries no seed and every decode differs")
+        self.ref = self.clock.timed("score_image", critic.embed_images, [image])[0]
+        self.request = DescribeRequest(image=image, m=config.m, max_text_bytes=hint, caption=config.caption)
+        self.best: _Best | None = None
+
+    def _budget(self, dec_spec, gen) -> Budget:
+        return Budget(
+            decoder=dec_spec,
+            prompt_codec=self.codec,
+            width=self.width,
+            height=self.height,
+            seed=self.config.n * self.config.k - 1 if dec_spec.deterministic else None,
+            max_file_bytes=self.config.budget_bytes,
+            max_text_bytes=self.config.max_text_bytes,
+            count_tokens=gen.count_tokens,
+        )
+
+    # -- the steps of a round ------------------------------------------------
+
+    def propose(self, t: int, mode: str) -> list[Prompt]:
+        """M descriptions of the image (round 1) or variants of the best prompt so far."""
+        self.spend.check(_estimate(self.describer, mode, request=self.request), f"the {mode} call of iteration {t}")
+        before = len(self.describer.calls)
+        try:
+            if self.best is None:
+                return self.clock.timed("describe", self.describer.describe, self.request)
+            feedback = RefineFeedback(render=self.best.image, score=self.best.clipsim, t=self.best.t)
+            return self.clock.timed("describe", self.describer.refine, self.request, self.best.prompt, feedback)
+        finally:
+            self.spend.book(self.describer.calls[before:])
+
+    def fit(self, t: int, proposals: list[Prompt]) -> tuple[list[Prompt], list[str | None]]:
+        """Every proposal fitted to the byte budget and token limit (compress once, then cut)."""
+        before = len(self.describer.calls)
+        try:
+            candidates, shortened = _fit_all(proposals, self.budget, self.describer, self.request, self.clock,
+                                             self.spend.check)
+        finally:
+            self.spend.book(self.describer.calls[before:])
+        if not candidates:
+            raise BudgetError(f"iteration {t}: no proposed prompt fits the budget ({self.config.budget_bytes} bytes)")
+        return candidates, shortened
+
+    def score_texts(self, candidates: list[Prompt]) -> np.ndarray:
+        """CLIP(text, original) of every candidate (chunk mean past the context)."""
+        texts = [c.text() for c in candidates]
+        return np.asarray(self.clock.timed("score_text", self.critic.score_texts, texts, self.ref), dtype=np.float64)
+
+    def render(self, t: int, text: str, seeds: list[int | None], prompts_to_render: list[Prompt]):
+        """K renders of one candidate, scored against the original: (renders, images, CLIPSim)."""
+        self.spend.check(sum(_estimate(self.generator, "render") for _ in seeds), f"the renders of iteration {t}")
+        try:
+            rendered = self.clock.timed("render", self.generator.render, text, seeds)
+        except ModelUnavailableError as exc:
+            if self.fallback is None:
+                raise
+            self._switch_to_fallback(exc, prompts_to_render)
+            self.spend.check(sum(_estimate(self.generator, "render") for _ in seeds), f"the renders of iteration {t}")
+            rendered = self.clock.timed("render", self.generator.render, text, seeds)
+        self.spend.book(rendered)
+        if len(rendered) != len(seeds):
+            raise BackendError(f"{self.spec.name} returned {len(rendered)} images for {len(seeds)} requests")
+        images = [fit_to_size(r.image, self.width, self.height) for r in rendered]
+        embs = self.clock.timed("score_image", self.critic.embed_images, images)
+        sims = np.asarray(self.critic.clipsim(embs, self.ref), dtype=np.float64).reshape(-1)
+        return rendered, images, sims
+
+    def _switch_to_fallback(self, exc: ModelUnavailableError, prompts: list[Prompt]) -> None:
+        """The decoder's model is gone: continue with the substitute, if it can render the same prompts."""
+        self.generator = self.fallback()
+        self.fallback = None
+        self.trace.notes.append(f"{exc}; fell back to {self.generator.spec.name}")
+        self.spec = self.generator.spec
+        self.budget = self._budget(self.spec, self.generator)
+        self.trace.decoder = _decoder_json(self.spec)
+        if self.spec.deterministic != self.deterministic or any(self.budget.problem(p) is not None for p in prompts):
+            raise BackendError(f"{exc}; the substitute {self.spec.name} cannot render the same prompts") from None
+
+    def accept(self, rnd: _Round) -> tuple[int, int, float, bool]:
+        """The round's p* and its best seed; it replaces the best so far past the margin.
+
+        Returns (chosen candidate, best seed's index, acceptance score, improved)."""
+        chosen = _choose(self.config, rnd.to_render, rnd.renders, rnd.text_scores)
+        _, images, sims = rnd.renders[chosen]
+        j = int(np.argmax(sims))
+        score = _acceptance_score(self.config, sims)
+        improved = self.best is None or score > self.best.score + self.config.margin
+        if improved:
+            self.best = _Best(prompt=rnd.candidates[chosen], seed=rnd.seeds[j], clipsim=float(sims[j]),
+                              image=images[j], t=rnd.t, score=score)
+        return chosen, j, score, improved
+
+    def record(self, rnd: _Round, chosen: int, j: int, score: float, improved: bool) -> None:
+        rendered, _, sims = rnd.renders[chosen]
+        best = self.best
+        self.trace.iterations.append(IterationTrace(
+            t=rnd.t,
+            mode=rnd.mode,
+            prompts=[CandidateTrace(prompt=c.to_dict(), text=c.text(), text_bytes=len(c.text().encode("utf-8")),
+                                    file_bytes=self.budget.file_bytes(c), clip_text=float(s), shortened=sh)
+                     for c, s, sh in zip(rnd.candidates, rnd.text_scores, rnd.shortened)],
+            chosen=chosen,
+            renders=[RenderTrace(seed=r.seed, clipsim=float(s), revised_prompt=r.revised_prompt, seconds=r.seconds)
+                     for r, s in zip(rendered, sims)],
+            rendered=[RenderedTrace(candidate=ci, mean_clipsim=float(np.mean(rnd.renders[ci][2])),
+                                    max_clipsim=float(np.max(rnd.renders[ci][2]))) for ci in rnd.to_render],
+            renders_made=len(rnd.to_render) * len(rnd.seeds),
+            iteration_best_clipsim=float(sims[j]),
+            acceptance_score=score,
+            improved=bool(improved),
+            best_clipsim=best.clipsim,
+            best_score=best.score,
+            best_t=best.t,
+            best_seed=best.seed,
+            best_file_bytes=self.budget.file_bytes(best.prompt),
+            model_calls=[vars(c) for c in self.describer.calls[rnd.calls_before:]],
+            cost_usd=self.spend.usd,
+        ))
+
+    # -- the loop --------------------------------------------------------------
+
+    def round(self, t: int) -> bool:
+        """Round t; returns whether the best improved."""
+        mode = "describe" if self.best is None else "refine"
+        calls_before = len(self.describer.calls)
+        candidates, shortened = self.fit(t, self.propose(t, mode))
+        text_scores = self.score_texts(candidates)
+        k = self.config.k
+        seeds = [(t - 1) * k + j for j in range(k)] if self.deterministic else [None] * k
+        to_render = _to_render(self.config, text_scores)
+        renders = {}
+        for ci in to_render:
+            renders[ci] = self.render(t, candidates[ci].text(), seeds, [candidates[i] for i in to_render])
+        rnd = _Round(t, mode, candidates, shortened, text_scores, seeds, to_render, renders, calls_before)
+        chosen, j, score, improved = self.accept(rnd)
+        self.record(rnd, chosen, j, score, improved)
+        return improved
+
+    def run(self, progress: Callable[[int, int], None] | None, start: float) -> EncodeResult:
+        stale = 0  # rounds since the best last improved
+        config = self.config
+        for t in range(1, config.n + 1):
+            stale = 0 if self.round(t) else stale + 1
+            if progress is not None:
+                progress(t, config.n)
+            if config.patience is not None and stale >= config.patience and t < config.n:
+                self.trace.notes.append(f"stopped early after round {t}: no improvement for {stale} round(s)")
+                self.trace.stopped_early = t
+                break
+        return self.finish(start)
+
+    def finish(self, start: float) -> EncodeResult:
+        """The best (prompt, seed) as a file, and the trace's summary."""
+        best = self.best
+        assert best is not None
+        sem = SemFile(prompt=best.prompt, decoder=self.spec, prompt_codec=self.codec, seed=best.seed,
+                      width=self.width, height=self.height)
+        data = sem.to_bytes()
+        if self.config.budget_bytes is not None and len(data) > self.config.budget_bytes:  # the budget used the largest seed
+            raise AssertionError("budget accounting error")  # pragma: no cover
+        seconds = time.perf_counter() - start
+        from .container import bpp
+
+        tr = self.trace
+        tr.result = ResultTrace(file_bytes=len(data), bpp=bpp(len(data), self.width, self.height), seed=best.seed,
+                                clipsim=best.clipsim, best_t=best.t, prompt=best.prompt.to_dict(), text=best.prompt.text())
+        tr.timings_s = {**{k: round(v, 6) for k, v in self.clock.seconds.items()}, "total": round(seconds, 6)}
+        tr.cost_usd_estimate = self.spend.usd
+        tr.calls = CallCounts(text_scorings=sum(len(it.prompts) for it in tr.iterations),
+                              renders=sum(it.renders_made for it in tr.iterations),
+                              model_calls=sum(len(it.model_calls) for it in tr.iterations))
+        return EncodeResult(data=data, sem=sem, best_clipsim=best.clipsim, best_image=best.image, trace=tr,
+                            seconds=seconds)
+
+
 def encode_image(
     image,
     *,
@@ -127,184 +365,8 @@ def encode_image(
     the file then names the substitute's decoder and the trace says so.
     """
     config.validate()
-    start_all = time.perf_counter()
-    spec = decoder_by_name(config.decoder)
-    if generator.spec.id != spec.id:
-        raise ValueError(f"generator is {generator.spec.name}, config asks for {spec.name}")
-    codec = prompt_codec_by_name(config.prompt_codec)
-    width, height = image.size
-
-    def make_budget(dec_spec, gen) -> Budget:
-        return Budget(
-            decoder=dec_spec,
-            prompt_codec=codec,
-            width=width,
-            height=height,
-            seed=config.n * config.k - 1 if dec_spec.deterministic else None,
-            max_file_bytes=config.budget_bytes,
-            max_text_bytes=config.max_text_bytes,
-            count_tokens=gen.count_tokens,
-        )
-
-    budget = make_budget(spec, generator)
-    deterministic = spec.deterministic
-    hint = text_budget_hint(budget, config)
-    clock = _Clock()
-    trace: dict = {
-        "trace_version": TRACE_VERSION,
-        "config": config.to_json(),
-        "decoder": {"id": spec.id, "name": spec.name, "deterministic": deterministic, "source": spec.source},
-        "critic": getattr(critic, "name", None),
-        "describer": getattr(describer, "name", None),
-        "image": {"width": width, "height": height},
-        "text_budget_hint": hint,
-        "notes": [],
-        "iterations": [],
-    }
-    if not deterministic:
-        trace["notes"].append(f"{spec.name} takes no seed: the file carries no seed and every decode differs")
-    spent = {"usd": 0.0}  # estimated spend so far, updated as soon as each call returns
-
-    def charge(estimate: float, what: str) -> None:
-        total = spent["usd"] + estimate
-        if config.max_cost_usd is not None and total > config.max_cost_usd + 1e-12:
-            raise BudgetError(
-                f"stopping before {what}: estimated spend ${total:.4f} would exceed --max-cost ${config.max_cost_usd:.4f}"
-            )
-
-    def book(calls) -> None:
-        spent["usd"] += sum(c.cost_usd for c in calls)
-
-    ref = clock.timed("score_image", critic.embed_images, [image])[0]
-    request = DescribeRequest(image=image, m=config.m, max_text_bytes=hint, caption=config.caption)
-    best: _Best | None = None
-    stale = 0  # rounds since the best last improved
-    for t in range(1, config.n + 1):
-        mode = "describe" if best is None else "refine"
-        charge(_estimate(describer, mode, request=request), f"the {mode} call of iteration {t}")
-        calls_before = len(describer.calls)
-        try:
-            if best is None:
-                proposals = clock.timed("describe", describer.describe, request)
-            else:
-                feedback = RefineFeedback(render=best.image, score=best.clipsim, t=best.t)
-                proposals = clock.timed("describe", describer.refine, request, best.prompt, feedback)
-        finally:
-            book(describer.calls[calls_before:])
-        fitted_before = len(describer.calls)
-        try:
-            candidates, shortened = _fit_all(proposals, budget, describer, request, clock, charge)
-        finally:
-            book(describer.calls[fitted_before:])
-        if not candidates:
-            raise BudgetError(f"iteration {t}: no proposed prompt fits the budget ({config.budget_bytes} bytes)")
-        texts = [c.text() for c in candidates]
-        text_scores = np.asarray(clock.timed("score_text", critic.score_texts, texts, ref), dtype=np.float64)
-        seeds = [(t - 1) * config.k + j for j in range(config.k)] if deterministic else [None] * config.k
-        to_render = _to_render(config, text_scores)
-        round_renders: dict[int, tuple] = {}
-        for ci in to_render:
-            charge(sum(_estimate(generator, "render") for _ in seeds), f"the renders of iteration {t}")
-            try:
-                rendered = clock.timed("render", generator.render, candidates[ci].text(), seeds)
-            except ModelUnavailableError as exc:
-                if fallback is None:
-                    raise
-                generator = fallback()
-                fallback = None
-                trace["notes"].append(f"{exc}; fell back to {generator.spec.name}")
-                spec = generator.spec
-                budget = make_budget(spec, generator)
-                trace["decoder"] = {"id": spec.id, "name": spec.name, "deterministic": spec.deterministic, "source": spec.source}
-                if spec.deterministic != deterministic or any(budget.problem(candidates[i]) is not None for i in to_render):
-                    raise BackendError(f"{exc}; the substitute {spec.name} cannot render the same prompts") from None
-                charge(sum(_estimate(generator, "render") for _ in seeds), f"the renders of iteration {t}")
-                rendered = clock.timed("render", generator.render, candidates[ci].text(), seeds)
-            spent["usd"] += sum(r.cost_usd for r in rendered)
-            if len(rendered) != len(seeds):
-                raise BackendError(f"{spec.name} returned {len(rendered)} images for {len(seeds)} requests")
-            images = [fit_to_size(r.image, width, height) for r in rendered]
-            embs = clock.timed("score_image", critic.embed_images, images)
-            sims = np.asarray(critic.clipsim(embs, ref), dtype=np.float64).reshape(-1)
-            round_renders[ci] = (rendered, images, sims)
-        chosen = _choose(config, to_render, round_renders, text_scores)
-        p_star = candidates[chosen]
-        rendered, images, sims = round_renders[chosen]
-        j = int(np.argmax(sims))
-        score = _acceptance_score(config, sims)
-        improved = best is None or score > best.score + config.margin
-        if improved:
-            best = _Best(prompt=p_star, seed=seeds[j], clipsim=float(sims[j]), image=images[j], t=t, score=score)
-            stale = 0
-        else:
-            stale += 1
-        new_calls = describer.calls[calls_before:]
-        trace["iterations"].append(
-            {
-                "t": t,
-                "mode": mode,
-                "prompts": [
-                    {
-                        "prompt": c.to_dict(),
-                        "text": c.text(),
-                        "text_bytes": len(c.text().encode("utf-8")),
-                        "file_bytes": budget.file_bytes(c),
-                        "clip_text": float(s),
-                        "shortened": sh,
-                    }
-                    for c, s, sh in zip(candidates, text_scores, shortened)
-                ],
-                "chosen": chosen,
-                "renders": [
-                    {"seed": r.seed, "clipsim": float(s), "revised_prompt": r.revised_prompt, "seconds": r.seconds}
-                    for r, s in zip(rendered, sims)
-                ],
-                "rendered": [
-                    {"candidate": ci, "mean_clipsim": float(np.mean(round_renders[ci][2])),
-                     "max_clipsim": float(np.max(round_renders[ci][2]))} for ci in to_render
-                ],
-                "renders_made": len(to_render) * len(seeds),
-                "iteration_best_clipsim": float(sims[j]),
-                "acceptance_score": score,
-                "improved": bool(improved),
-                "best_clipsim": best.clipsim,
-                "best_score": best.score,
-                "best_t": best.t,
-                "best_seed": best.seed,
-                "best_file_bytes": budget.file_bytes(best.prompt),
-                "model_calls": [vars(c) for c in new_calls],
-                "cost_usd": spent["usd"],
-            }
-        )
-        if progress is not None:
-            progress(t, config.n)
-        if config.patience is not None and stale >= config.patience and t < config.n:
-            trace["notes"].append(f"stopped early after round {t}: no improvement for {stale} round(s)")
-            trace["stopped_early"] = t
-            break
-    assert best is not None
-    sem = SemFile(prompt=best.prompt, decoder=spec, prompt_codec=codec, seed=best.seed, width=width, height=height)
-    data = sem.to_bytes()
-    if config.budget_bytes is not None and len(data) > config.budget_bytes:  # the budget used the largest seed
-        raise AssertionError("budget accounting error")  # pragma: no cover
-    seconds = time.perf_counter() - start_all
-    trace["result"] = {
-        "file_bytes": len(data),
-        "bpp": 8.0 * len(data) / (width * height),
-        "seed": best.seed,
-        "clipsim": best.clipsim,
-        "best_t": best.t,
-        "prompt": best.prompt.to_dict(),
-        "text": best.prompt.text(),
-    }
-    trace["timings_s"] = {**{k: round(v, 6) for k, v in clock.seconds.items()}, "total": round(seconds, 6)}
-    trace["cost_usd_estimate"] = spent["usd"]
-    trace["calls"] = {
-        "text_scorings": sum(len(it["prompts"]) for it in trace["iterations"]),
-        "renders": sum(it["renders_made"] for it in trace["iterations"]),
-        "model_calls": sum(len(it["model_calls"]) for it in trace["iterations"]),
-    }
-    return EncodeResult(data=data, sem=sem, best_clipsim=best.clipsim, best_image=best.image, trace=trace, seconds=seconds)
+    start = time.perf_counter()
+    return _Loop(image, config, critic, generator, describer, fallback).run(progress, start)
 
 
 def _to_render(config: EncoderConfig, text_scores: np.ndarray) -> list[int]:
@@ -328,6 +390,7 @@ def _acceptance_score(config: EncoderConfig, sims: np.ndarray) -> float:
 
 def _fit_all(proposals, budget: Budget, describer: Describer, request: DescribeRequest, clock: _Clock,
              charge: Callable[[float, str], None]):
+    """``charge`` is :meth:`Spend.check`: called with each compress call's estimate before it is made."""
     """Fit every proposal to the budget: ask the describer to compress once, then cut."""
     out: list[Prompt] = []
     how: list[str | None] = []

@@ -14,7 +14,7 @@ def test_encode_then_decode_gives_the_chosen_picture():
     data, result = semcodec.encode(photo(), critic=FakeCritic(), generator=FakeGenerator(), describer=FakeDescriber(),
                                    n=2, m=2, k=3, budget_bytes=120)
     assert isinstance(data, bytes) and len(data) <= 120 and data == result.data
-    assert result.trace["calls"]["renders"] == 6
+    assert result.trace.to_json()["calls"]["renders"] == 6
     image = semcodec.decode(data, generator=FakeGenerator())
     assert np.array_equal(np.asarray(image), np.asarray(result.best_image))
     assert semcodec.read_file(data).seed == result.sem.seed

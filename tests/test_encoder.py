@@ -30,17 +30,17 @@ def test_loop_makes_exactly_n_m_scorings_and_n_k_renders():
     assert critic.text_scorings == 4 * 3 and critic.score_calls == 4
     assert gen.renders == 4 * 4
     assert [c.kind for c in desc.calls] == ["describe", "refine", "refine", "refine"]
-    assert result.trace["calls"] == {"text_scorings": 12, "renders": 16, "model_calls": 4}
+    assert result.trace.to_json()["calls"] == {"text_scorings": 12, "renders": 16, "model_calls": 4}
     assert critic.image_embeds == 1 + 16  # the original once, each render once
 
 
 def test_best_so_far_is_monotone_and_is_what_the_file_holds():
     cfg = EncoderConfig(n=5, m=3, k=3, budget_bytes=None, **REFERENCE_LOOP)
     result, *_ = run(cfg)
-    bests = [it["best_clipsim"] for it in result.trace["iterations"]]
+    bests = [it["best_clipsim"] for it in result.trace.to_json()["iterations"]]
     assert bests == sorted(bests)
-    assert result.best_clipsim == bests[-1] == max(r["clipsim"] for it in result.trace["iterations"] for r in it["renders"])
-    best_it = result.trace["iterations"][result.trace["result"]["best_t"] - 1]
+    assert result.best_clipsim == bests[-1] == max(r["clipsim"] for it in result.trace.to_json()["iterations"] for r in it["renders"])
+    best_it = result.trace.to_json()["iterations"][result.trace.to_json()["result"]["best_t"] - 1]
     assert result.sem.prompt.to_dict() == best_it["prompts"][best_it["chosen"]]["prompt"]
 
 
@@ -62,7 +62,7 @@ def test_chosen_seed_decodes_to_the_chosen_image_bit_for_bit():
 
 def test_seeds_are_one_byte_and_distinct_per_iteration():
     result, *_ = run(EncoderConfig(n=4, m=1, k=4, budget_bytes=None))
-    seeds = [r["seed"] for it in result.trace["iterations"] for r in it["renders"]]
+    seeds = [r["seed"] for it in result.trace.to_json()["iterations"] for r in it["renders"]]
     assert seeds == list(range(16))
 
 
@@ -70,7 +70,7 @@ def test_openai_style_decoder_writes_no_seed():
     cfg = EncoderConfig(n=2, m=2, k=2, budget_bytes=None, decoder="gpt-image-2")
     result, *_ = run(cfg, gen=FakeGenerator("gpt-image-2"))
     assert result.sem.seed is None and decode(result.data).seed is None
-    assert any("no seed" in n for n in result.trace["notes"])
+    assert any("no seed" in n for n in result.trace.to_json()["notes"])
 
 
 @settings(max_examples=25, deadline=None)
@@ -81,7 +81,7 @@ def test_budget_is_never_exceeded(budget):
     cfg = EncoderConfig(n=2, m=3, k=1, budget_bytes=budget)
     result, *_ = run(cfg, desc=FakeDescriber(words_per_object=8))
     assert len(result.data) <= budget
-    for it in result.trace["iterations"]:
+    for it in result.trace.to_json()["iterations"]:
         assert all(p["file_bytes"] <= budget for p in it["prompts"])
 
 
@@ -125,7 +125,7 @@ def test_api_failure_mid_run_propagates():
 
 def test_trace_is_complete():
     result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=200))
-    t = result.trace
+    t = result.trace.to_json()
     assert t["trace_version"] == 1 and len(t["iterations"]) == 2
     it = t["iterations"][0]
     assert {"t", "mode", "prompts", "chosen", "renders", "best_clipsim", "best_seed", "model_calls", "cost_usd"} <= set(it)
@@ -181,7 +181,7 @@ def test_max_cost_covers_compress_calls():
 def test_spend_is_booked_in_the_trace():
     result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=None, **REFERENCE_LOOP), desc=PriceyDescriber(),
                       gen=PriceyGenerator())
-    assert result.trace["cost_usd_estimate"] == pytest.approx(2 * 0.03 + 4 * 0.01)
+    assert result.trace.to_json()["cost_usd_estimate"] == pytest.approx(2 * 0.03 + 4 * 0.01)
 
 
 class StuckDescriber(FakeDescriber):
@@ -203,7 +203,7 @@ class LookingDescriber(FakeDescriber):
 def test_refine_sees_the_best_render_and_its_score():
     desc = LookingDescriber()
     result, *_ = run(EncoderConfig(n=3, m=2, k=2, budget_bytes=None), desc=desc)
-    its = result.trace["iterations"]
+    its = result.trace.to_json()["iterations"]
     assert len(desc.feedback) == 2
     for t, (best, fb) in enumerate(desc.feedback, start=2):
         prev = its[t - 2]  # the trace row of the round before this refine
@@ -219,10 +219,10 @@ def test_patience_stops_early_and_says_so():
     cfg = EncoderConfig(n=6, m=2, k=1, budget_bytes=None, patience=2)
     gen = FakeGenerator()
     result, critic, gen, desc = run(cfg, desc=StuckDescriber(), gen=gen)
-    its = result.trace["iterations"]
-    assert len(its) < 6 and result.trace["stopped_early"] == len(its)
+    its = result.trace.to_json()["iterations"]
+    assert len(its) < 6 and result.trace.to_json()["stopped_early"] == len(its)
     assert not its[-1]["improved"] and not its[-2]["improved"]
-    assert any("stopped early" in n for n in result.trace["notes"])
+    assert any("stopped early" in n for n in result.trace.to_json()["notes"])
 
 
 def test_patience_running_out_on_the_last_round_is_not_an_early_stop():
@@ -233,10 +233,10 @@ def test_patience_running_out_on_the_last_round_is_not_an_early_stop():
 
     cfg = EncoderConfig(n=3, m=2, k=1, budget_bytes=None, patience=2)
     result, *_ = run(cfg, desc=StuckDescriber(), gen=SameImage())
-    its = result.trace["iterations"]
+    its = result.trace.to_json()["iterations"]
     assert len(its) == 3 and not its[1]["improved"] and not its[2]["improved"]
-    assert "stopped_early" not in result.trace
-    assert not any("stopped early" in n for n in result.trace["notes"])
+    assert "stopped_early" not in result.trace.to_json()
+    assert not any("stopped early" in n for n in result.trace.to_json()["notes"])
 
 
 def _retired(name):
@@ -275,7 +275,7 @@ def test_fallback_generator_replaces_a_retired_model():
     result = encode_image(photo(), config=cfg, critic=FakeCritic(), generator=_retired("dalle3"), describer=FakeDescriber(),
                           fallback=fallback)
     assert len(subs) == 1 and result.sem.decoder.name == "gpt-image-2" and decode(result.data).decoder.name == "gpt-image-2"
-    assert any("fell back to gpt-image-2" in n for n in result.trace["notes"])
+    assert any("fell back to gpt-image-2" in n for n in result.trace.to_json()["notes"])
     assert subs[0].renders == 4
 
 
@@ -289,23 +289,23 @@ def test_the_seeds_loop_is_the_default_and_the_mean_loop_renders_every_candidate
     assert {k: getattr(EncoderConfig(), k) for k in REFERENCE_LOOP} == REFERENCE_LOOP
     cfg = EncoderConfig(n=3, m=3, k=2, budget_bytes=None, **MEAN_LOOP)
     result, critic, gen, desc = run(cfg)
-    assert gen.renders == 3 * 3 * 2 == result.trace["calls"]["renders"]
-    for it in result.trace["iterations"]:
+    assert gen.renders == 3 * 3 * 2 == result.trace.to_json()["calls"]["renders"]
+    for it in result.trace.to_json()["iterations"]:
         means = [r["mean_clipsim"] for r in it["rendered"]]
         assert len(means) == len(it["prompts"])
         assert it["rendered"][it["chosen"]]["mean_clipsim"] == max(means)  # p* is the best mean render
         assert it["acceptance_score"] == pytest.approx(np.mean([r["clipsim"] for r in it["renders"]]))
-    scores = [it["best_score"] for it in result.trace["iterations"]]
+    scores = [it["best_score"] for it in result.trace.to_json()["iterations"]]
     assert scores == sorted(scores)
-    best_it = result.trace["iterations"][result.trace["result"]["best_t"] - 1]
+    best_it = result.trace.to_json()["iterations"][result.trace.to_json()["result"]["best_t"] - 1]
     assert result.sem.prompt.to_dict() == best_it["prompts"][best_it["chosen"]]["prompt"]
 
 
 def test_a_margin_keeps_the_first_best_unless_beaten_by_more():
     cfg = EncoderConfig(n=4, m=2, k=2, budget_bytes=None, margin=0.999)
     result, *_ = run(cfg)
-    assert result.trace["result"]["best_t"] == 1
-    assert not any(it["improved"] for it in result.trace["iterations"][1:])
+    assert result.trace.to_json()["result"]["best_t"] == 1
+    assert not any(it["improved"] for it in result.trace.to_json()["iterations"][1:])
 
 
 @pytest.mark.parametrize("bad", [{"select": "x"}, {"accept": "median"}, {"margin": -0.1}])

@@ -350,10 +350,7 @@ class SemCodec(Codec):
             raise SemError(f"the file names decoder {sem.decoder.name} but the bench loaded {self.generator.spec.name}")
         recs = [match_size(render(sem, self.generator), image) for _ in range(self.decodes)]
         t2 = time.perf_counter()
-        iterations = []
-        for it in (result.trace or {}).get("iterations", []):
-            if isinstance(it, dict) and "best_clipsim" in it:
-                iterations.append({"t": it.get("t", len(iterations) + 1), "best_clipsim": float(it["best_clipsim"])})
+        iterations = [{"t": it.t, "best_clipsim": float(it.best_clipsim)} for it in result.trace.iterations]
         info = {
             "clipsim_encoder": float(result.best_clipsim),
             "iterations": iterations,

@@ -487,12 +487,12 @@ def run_speed(
         cpu_start = time.process_time()
         result = encode_image(image, config=config, critic=crit, generator=gen, describer=FixedDescriber())
         synchronize(dev)
-        t = {key: float(result.trace["timings_s"].get(key, 0.0)) for key in ENCODE_KEYS}
+        t = {key: float(result.trace.timings_s.get(key, 0.0)) for key in ENCODE_KEYS}
         t["critic_and_decoder"] = t["score_text"] + t["render"] + t["score_image"]
         t["process_cpu"] = time.process_time() - cpu_start
         encodes.append(t)
     assert result is not None
-    calls = result.trace["calls"]
+    calls = vars(result.trace.calls)
     report["encode"] = {
         "runs": encodes,
         "median_s": {key: _median([e[key] for e in encodes])

@@ -157,11 +157,13 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
             from .semdec import save_image
 
             save_image(result.best_image, preview_path)
-        result.trace["input"] = path
-        result.trace["output"] = out
+        result.trace.input = path
+        result.trace.output = out
         traces.append(result.trace)
         if trace_path:  # rewritten after every image: a later failure keeps the finished images' traces
-            doc = {"semcodec_trace": 1, "images": traces}
+            from ..trace import trace_file
+
+            doc = trace_file(traces)
             atomic_write(trace_path, json.dumps(doc, indent=1, ensure_ascii=False, default=str).encode("utf-8"))
         seed = "no seed" if result.sem.seed is None else f"seed {result.sem.seed}"
         message(

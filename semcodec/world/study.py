@@ -43,18 +43,18 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
         t0 = time.perf_counter()
         res = encode_image(img.image, config=cfg, critic=critic, generator=generator, describer=describer)
         secs = time.perf_counter() - t0
-        it1 = res.trace["iterations"][0]
-        p1 = Prompt.from_dict(it1["prompts"][it1["chosen"]]["prompt"])
-        seed0 = it1["renders"][0]["seed"]
-        seed_best = it1["best_seed"]
+        it1 = res.trace.iterations[0]
+        p1 = Prompt.from_dict(it1.prompts[it1.chosen].prompt)
+        seed0 = it1.renders[0].seed
+        seed_best = it1.best_seed
         pics = {
             "t1_seed0": generator.render(p1.text(), [seed0])[0].image,
             "t1_bestK": generator.render(p1.text(), [seed_best])[0].image,
             "final": generator.render(res.sem.prompt.text(), [res.sem.seed])[0].image,
         }
         row = {"image": img.name, "file_bytes": res.file_bytes, "t1_text": p1.text(), "final_text": res.sem.prompt.text(),
-               "final_t": res.trace["result"]["best_t"], "encode_s": secs,
-               "critic_trace": [it["best_clipsim"] for it in res.trace["iterations"]]}
+               "final_t": res.trace.result.best_t, "encode_s": secs,
+               "critic_trace": [it.best_clipsim for it in res.trace.iterations]}
         if truths and img.name in truths:
             from .oracle import score_text
 
