@@ -13,6 +13,7 @@ from typing import Any
 from .container import SemFile
 from .container import decode as parse
 from .errors import InputError
+from .registry import DEFAULT_CRITIC
 
 
 def _as_image(image: Any):
@@ -39,7 +40,7 @@ def encode(
     describer=None,
     describer_name: str = "openai",
     describer_model: str | None = None,
-    critic_name: str = "ViT-B-32",
+    critic_name: str = DEFAULT_CRITIC,
     device: str | None = None,
     model_dir: str | os.PathLike | None = None,
     **options: Any,

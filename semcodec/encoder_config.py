@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import ConfigError
-from .registry import DEFAULT_PROMPT_CODEC
+from .registry import DEFAULT_DECODER, DEFAULT_PROMPT_CODEC
 
 DEFAULT_BUDGET = 160
 # Canonical-text bytes per text-encoder token, roughly, for English prompts
@@ -36,7 +36,7 @@ class EncoderConfig:
     k: int = 4  # renders (seeds) per iteration
     budget_bytes: int | None = DEFAULT_BUDGET  # whole-file budget; None = no limit
     max_text_bytes: int | None = None  # optional cap on the canonical text itself
-    decoder: str = "sd-turbo"
+    decoder: str = DEFAULT_DECODER
     prompt_codec: str = DEFAULT_PROMPT_CODEC
     caption: str | None = None  # optional initial caption given to the describer
     max_cost_usd: float | None = None  # stop before the estimated API spend would exceed this

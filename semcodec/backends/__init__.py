@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SemError
-from ..registry import DecoderSpec
+from ..registry import DEFAULT_CRITIC, DecoderSpec
 
 
 def load_generator(spec: DecoderSpec, *, device: str | None = None, model_dir=None,
@@ -34,7 +34,7 @@ def load_generator(spec: DecoderSpec, *, device: str | None = None, model_dir=No
     return load(spec)
 
 
-def load_critic(name: str = "ViT-B-32", *, device: str | None = None, model_dir=None):
+def load_critic(name: str = DEFAULT_CRITIC, *, device: str | None = None, model_dir=None):
     from .clip import load_critic as load
 
     return load(name, device=device, model_dir=model_dir)

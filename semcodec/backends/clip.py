@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import BackendError, InputError, MissingError
 from ..models import locate_weights
-from ..registry import CriticSpec, critic_by_name
+from ..registry import DEFAULT_CRITIC, CriticSpec, critic_by_name
 from .device import LOCAL_EXTRA, import_torch, is_gpu, pick_device
 
 BATCH = 32  # images or text chunks per forward pass
@@ -187,7 +187,7 @@ def _checkpoint(folder: Path) -> Path:
 
 
 def load_critic(
-    name: str = "ViT-B-32", *, device: str | None = None, model_dir: str | os.PathLike | None = None
+    name: str = DEFAULT_CRITIC, *, device: str | None = None, model_dir: str | os.PathLike | None = None
 ) -> ClipCritic:
     """Load a critic registry entry (``name`` may be "critic"/"judge" for the defaults).
 

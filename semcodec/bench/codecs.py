@@ -20,7 +20,7 @@ from PIL import Image, features
 
 from .._version import __version__
 from ..errors import BackendError, InputError, SemError
-from ..registry import DEFAULT_PROMPT_CODEC
+from ..registry import DEFAULT_DECODER, DEFAULT_PROMPT_CODEC
 
 
 @dataclass
@@ -290,7 +290,7 @@ class SemCodec(Codec):
         n: int = 4,
         m: int = 3,
         k: int = 4,
-        decoder: str = "sd-turbo",
+        decoder: str = DEFAULT_DECODER,
         prompt_codec: str = DEFAULT_PROMPT_CODEC,
         decodes: int = 3,
         identity: dict | None = None,

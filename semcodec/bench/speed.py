@@ -49,7 +49,7 @@ from typing import Any, Callable, Iterator
 from ..backends.base import DescribeRequest, ModelCall
 from ..errors import SemError
 from ..prompt import Prompt
-from ..registry import DECODERS, DEFAULT_CRITIC, decoder_by_name
+from ..registry import DECODERS, DEFAULT_CRITIC, DEFAULT_DECODER, decoder_by_name
 
 SCHEMA = "semcodec.bench.speed/1"
 DEFAULT_STEPS = "1,2,4"
@@ -405,7 +405,7 @@ def run_speed(
     *,
     model_dir: str | os.PathLike,
     device: str | None = None,
-    decoder: str = "sd-turbo",
+    decoder: str = DEFAULT_DECODER,
     critic: str = DEFAULT_CRITIC,
     n: int = 4,
     m: int = 3,

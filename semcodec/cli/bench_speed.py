@@ -10,7 +10,7 @@ import click
 
 from ..bench.speed import DEFAULT_COMPARE, DEFAULT_STEPS, LOCAL_DECODERS, MAX_STEPS, format_table, run_speed
 from ..encoder_config import EncoderConfig
-from ..registry import DEFAULT_CRITIC, critic_names
+from ..registry import DEFAULT_CRITIC, DEFAULT_DECODER, critic_names
 from .common import device_option, message, quiet_option, run_main, sem_errors
 from .loop_options import loop_size_options
 
@@ -46,7 +46,7 @@ def _parse_compare(value: str | None, decoder: str) -> tuple[str, ...]:
               help="First write the real architectures with RANDOM weights into DIR (~5.8 GB; kept if already "
                    "there) and time those.")
 @device_option
-@click.option("--decoder", type=click.Choice(LOCAL_DECODERS), default="sd-turbo", show_default=True)
+@click.option("--decoder", type=click.Choice(LOCAL_DECODERS), default=DEFAULT_DECODER, show_default=True)
 @click.option("--critic", type=click.Choice(critic_names()), default=DEFAULT_CRITIC, show_default=True)
 @loop_size_options()
 @click.option("--size", default=None, type=click.IntRange(8, 2048),
