@@ -13,6 +13,7 @@ from PIL import Image
 import semcodec.backends
 from semcodec.bench import codecs as C
 from semcodec.bench import rd
+from semcodec.bench import loading
 from semcodec.cli import bench_rd
 from semcodec.bench.dataset import load_dataset
 from semcodec.container import decode
@@ -41,11 +42,11 @@ def no_weights(monkeypatch):
     def fail(name, *, device, model_dir):
         raise MissingError(f"the weights of {name} are not in the model folder")
 
-    monkeypatch.setattr(bench_rd, "load_scoring_model", fail)
+    monkeypatch.setattr(loading, "load_scoring_model", fail)
 
 
 def with_critic(monkeypatch, factory=HistCritic):
-    monkeypatch.setattr(bench_rd, "load_scoring_model", lambda name, *, device, model_dir: factory(name))
+    monkeypatch.setattr(loading, "load_scoring_model", lambda name, *, device, model_dir: factory(name))
 
 
 def count_runs(monkeypatch, cls, fail_at=None):

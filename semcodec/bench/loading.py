@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from .._version import __version__
 from ..errors import MissingError, SemError
-from ..registry import decoder_by_name
+from ..registry import DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, decoder_by_name
 from .codecs import SemCodec
 
 
@@ -122,3 +123,88 @@ def build_sem_codec(*, critic: Any, critic_name: str, budgets: Sequence[int], de
         identity["describer_model"] = describer_model
     return SemCodec(critic=critic, generator=generator, describer=desc, points=budgets, n=n, m=m, k=k,
                     decoder=decoder, prompt_codec=prompt_codec, decodes=decodes, identity=identity)
+
+
+# ---------------------------------------------------------------------------
+# The whole run's models, buildable in any process (the driver or a worker)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """What the rd run's scoring models and codec ladder are built from: plain, picklable data.
+
+    A Ray worker receives this and builds the same models the driver built,
+    once per worker (the actor keeps them for every image it is given).
+    """
+
+    codec_names: tuple[str, ...]
+    critic: str
+    judge: str
+    model_dir: str | None = None
+    device: str | None = None
+    budgets: tuple[int, ...] = ()
+    decoder: str = DEFAULT_DECODER
+    describer: str = DEFAULT_DESCRIBER
+    describer_model: str | None = None
+    prompt_codec: str = DEFAULT_PROMPT_CODEC
+    n: int = 4
+    m: int = 3
+    k: int = 4
+    decodes: int = 3
+
+
+@dataclass
+class BuiltRun:
+    scorer: Any  # semcodec.bench.rd.Scorer
+    codecs: list
+    warnings: list[str] = field(default_factory=list)  # one line each: what was skipped and why
+    metric_desc: list[str] = field(default_factory=list)
+
+
+def build_run(setup: RunSetup) -> BuiltRun:
+    """Load the critic and judge (missing weights leave their columns null) and build the codec ladder.
+
+    A codec that cannot run here is skipped with a warning line; the caller
+    decides what an empty ladder means.
+    """
+    from .codecs import CODECS
+    from .measure import Scorer
+
+    scorer = Scorer()
+    warnings: list[str] = []
+    missing: list[tuple[str, str, MissingError]] = []
+    for role, name in (("critic", setup.critic), ("judge", setup.judge)):
+        try:
+            model = load_scoring_model(name, device=setup.device, model_dir=setup.model_dir)
+        except MissingError as exc:
+            missing.append((name, role, exc))
+            continue
+        setattr(scorer, role, model)
+        setattr(scorer, f"{role}_id", model_identity(name, setup.model_dir))
+    if missing:
+        warnings.append(missing_line(missing))
+    metric_desc = [
+        describe_model(setup.critic, "CLIPSim critic") + ("" if scorer.critic is not None else " (weights missing: null)"),
+        describe_model(setup.judge, "judge") + ("" if scorer.judge is not None else " (weights missing: null)"),
+        "PSNR over RGB jointly and SSIM per RGB channel averaged (scikit-image, 8-bit, original size)",
+    ]
+    codecs: list = []
+    for name in setup.codec_names:
+        if name == "sem":
+            try:
+                codecs.append(build_sem_codec(
+                    critic=scorer.critic, critic_name=setup.critic, budgets=setup.budgets, decoder=setup.decoder,
+                    describer=setup.describer, describer_model=setup.describer_model,
+                    prompt_codec=setup.prompt_codec, n=setup.n, m=setup.m, k=setup.k, decodes=setup.decodes,
+                    device=setup.device, model_dir=setup.model_dir))
+            except MissingError as exc:
+                warnings.append(f"sem skipped: {exc}")
+            continue
+        cls = CODECS[name]
+        ok, why = cls.available()
+        if not ok:
+            warnings.append(f"{name} skipped: {why}")
+            continue
+        codecs.append(cls())
+    return BuiltRun(scorer=scorer, codecs=codecs, warnings=warnings, metric_desc=metric_desc)

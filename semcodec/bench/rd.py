@@ -17,21 +17,22 @@ line on stderr says which weights are missing and how to get them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import click
 
-from ..errors import InputError, SemError
+from ..errors import InputError
 from ..io import atomic_write
 from . import metrics as M
 from .cache import cache_path, dump, dump_doc, read_cached, settings_hash, slug
 from .codecs import Codec, SemCodec
 from .dataset import DatasetImage
+from .measure import Scorer
 from .report import ORACLE_TYPES, render_summary, write_csv
 
 PROG = "sembench rd"
@@ -50,42 +51,6 @@ def _warn(text: str) -> None:
 # ---------------------------------------------------------------------------
 
 
-@dataclass
-class Scorer:
-    """Computes the distortion columns; a critic or judge of None leaves its column null.
-
-    ``critic_id``/``judge_id`` identify the models (name, revision, weights
-    folder) and go into the cache key, so results made without weights are not
-    reused once weights are present.
-    """
-
-    critic: Any = None
-    judge: Any = None
-    critic_id: str | None = None
-    judge_id: str | None = None
-    _embeddings: dict = field(default_factory=dict)
-
-    def _original(self, which: str, model: Any, img: DatasetImage):
-        key = (which, img.digest)
-        if key not in self._embeddings:
-            self._embeddings[key] = model.embed_images([img.image])[0]
-        return self._embeddings[key]
-
-    def score(self, img: DatasetImage, reconstructions: Sequence) -> dict:
-        """Per-image metrics, each the mean over the reconstructions (fresh decodes)."""
-        recs = [M.match_size(r, img.image) for r in reconstructions]
-        out: dict[str, Any] = {"clipsim": None, "clipsim_judge": None}
-        if self.critic is not None:
-            sims = M.clipsim_to(self.critic, self._original("critic", self.critic, img), recs)
-            out["clipsim"] = M.mean_or_none(sims)
-            if len(sims) > 1:
-                out["clipsim_decodes"] = sims
-                out["clipsim_std"] = M.std_or_none(sims)
-        if self.judge is not None:
-            out["clipsim_judge"] = M.mean_or_none(M.clipsim_to(self.judge, self._original("judge", self.judge, img), recs))
-        out["psnr"] = M.mean_or_none(M.psnr(img.image, r) for r in recs)
-        out["ssim"] = M.mean_or_none(M.ssim(img.image, r) for r in recs)
-        return out
 
 
 # ---------------------------------------------------------------------------
@@ -143,31 +108,7 @@ class RDReport:
     failures: list[str]
     metric: str | None  # what rd.png shows: "clipsim" or "psnr"
     runs: int = 0  # codec runs actually made (cache misses)
-
-
-def _measure(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer, key: str) -> dict:
-    out = codec.run(img.image, param)
-    nbytes = len(out.bytes_)
-    rec: dict[str, Any] = {
-        "key": key,
-        "codec": codec.name,
-        "param": param,
-        "image": img.name,
-        "width": img.image.width,
-        "height": img.image.height,
-        "bytes": nbytes,
-        "bpp": M.bpp(nbytes, img.image.width, img.image.height),
-        "sha256": hashlib.sha256(out.bytes_).hexdigest(),
-        "decodes": len(out.reconstructions),
-    }
-    rec.update(scorer.score(img, out.reconstructions))
-    info = dict(out.info)
-    if "clipsim_encoder" in info:
-        rec["clipsim_encoder"] = info.pop("clipsim_encoder")
-    if "iterations" in info:
-        rec["iterations"] = info.pop("iterations")
-    rec["info"] = info
-    return rec
+    work_s: float = 0.0  # wall seconds the executor spent measuring them
 
 
 def _aggregate(codec: Codec, points: list, rows_by_point: dict, images: list[DatasetImage],
@@ -207,62 +148,90 @@ def run_rd(
     versions: dict | None = None,
     dataset_label: str = "",
     truths: dict[str, str] | None = None,
+    executor: Any = None,
 ) -> RDReport:
     """Run every codec over every point and image; write all outputs into ``out_dir``.
 
     ``truths`` (image name -> true prompt text) adds the world oracle's
-    columns to the sem rows (see :mod:`semcodec.world.oracle`).
+    columns to the sem rows (see :mod:`semcodec.world.oracle`).  ``executor``
+    runs the uncached work (:mod:`semcodec.bench.executor`; default: in this
+    process with ``codecs`` and ``scorer``); everything written is the same.
     """
+    from .executor import ImageJob, LocalExecutor, Point
+
     scorer = scorer or Scorer()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(cache_dir) if cache_dir is not None else out / "cache"
-    total = sum(len(c.points()) for c in codecs) * len(images)
     docs: dict[str, dict] = {}
     all_rows: list[dict] = []
     failures: list[str] = []
-    runs = 0
-    bar = click.progressbar(
-        length=total, label="sembench rd", hidden=not progress, file=sys.stderr, show_pos=True
-    )
+
+    # 1. Plan: every (codec, point, image) not in the cache becomes work, grouped by image.
+    by_name = {c.name: c for c in codecs}
+    found: dict[tuple[str, str, str], dict] = {}
+    todo: dict[str, list] = {img.name: [] for img in images}
+    for codec in codecs:
+        for param in codec.points():
+            for img in images:
+                key = settings_hash(codec, param, img, scorer)
+                rec = read_cached(cache_path(cache, codec, param, img, key), key)
+                if rec is None:
+                    todo[img.name].append(Point(codec.name, param, key))
+                else:
+                    found[(codec.name, slug(param), img.name)] = rec
+    jobs = [ImageJob(img.name, str(img.path), tuple(todo[img.name])) for img in images if todo[img.name]]
+    runs = sum(len(j.points) for j in jobs)
+
+    # 2. Execute: each record is cached as soon as it arrives, so an interrupted run resumes.
+    by_image = {img.name: img for img in images}
+    left = {j.name: len(j.points) for j in jobs}
+    bar = click.progressbar(length=len(jobs), label=f"sembench rd ({getattr(executor, 'name', 'local')})",
+                            hidden=not progress or not jobs, file=sys.stderr, show_pos=True, show_eta=True)
+
+    def done(job, pt, rec, failure) -> None:
+        img = by_image[job.name]
+        if failure is not None:
+            failures.append(failure)
+            _warn(f"failed: {failure}")
+            rec.setdefault("width", img.image.width)
+            rec.setdefault("height", img.image.height)
+        else:
+            path = cache_path(cache, by_name[pt.codec], pt.param, img, pt.key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, dump(rec))
+        found[(pt.codec, slug(pt.param), job.name)] = rec
+        left[job.name] -= 1
+        if left[job.name] == 0:
+            bar.update(1)
+
+    work0 = time.perf_counter()
     with bar:
-        for codec in codecs:
-            points = codec.points()
-            rows_by_point: dict[str, list[dict]] = {}
-            for param in points:
-                for img in images:
-                    key = settings_hash(codec, param, img, scorer)
-                    path = cache_path(cache, codec, param, img, key)
-                    rec = read_cached(path, key)
-                    if rec is None:
-                        runs += 1
-                        try:
-                            rec = _measure(codec, param, img, scorer, key)
-                        except SemError as exc:
-                            msg = f"{codec.name} {param} on {img.name}: {exc}"
-                            failures.append(msg)
-                            _warn(f"failed: {msg}")
-                            rec = {"codec": codec.name, "param": param, "image": img.name, "width": img.image.width,
-                                   "height": img.image.height, "error": str(exc)}
-                        else:
-                            path.parent.mkdir(parents=True, exist_ok=True)
-                            atomic_write(path, dump(rec))
-                    _attach_oracle(rec, truths)
-                    rows_by_point.setdefault(slug(param), []).append(rec)
-                    all_rows.append(rec)
-                    if rec.get("info", {}).get("sem_hex"):
-                        (out / "sem").mkdir(exist_ok=True)
-                        stem = Path(img.name).stem
-                        atomic_write(out / "sem" / f"{slug(stem)}-{slug(param)}.sem", bytes.fromhex(rec["info"]["sem_hex"]))
-                    bar.update(1)
-            desc = codec.description + (f" | {describe_metrics}" if describe_metrics else "")
-            docs[codec.name] = {
-                "name": codec.name,
-                "description": desc,
-                "results": _aggregate(codec, points, rows_by_point, images,
-                                      oracle=bool(truths) and all(i.name in truths for i in images)),
-            }
-            atomic_write(out / f"{codec.name}.json", dump_doc(docs[codec.name]))
+        (executor or LocalExecutor(codecs, scorer, {i.name: i.image for i in images})).run(jobs, done)
+    work_s = time.perf_counter() - work0
+
+    # 3. Assemble, in the ladder's order: result files, per-image rows, the coded .sem files.
+    for codec in codecs:
+        points = codec.points()
+        rows_by_point: dict[str, list[dict]] = {}
+        for param in points:
+            for img in images:
+                rec = found[(codec.name, slug(param), img.name)]
+                _attach_oracle(rec, truths)
+                rows_by_point.setdefault(slug(param), []).append(rec)
+                all_rows.append(rec)
+                if rec.get("info", {}).get("sem_hex"):
+                    (out / "sem").mkdir(exist_ok=True)
+                    stem = Path(img.name).stem
+                    atomic_write(out / "sem" / f"{slug(stem)}-{slug(param)}.sem", bytes.fromhex(rec["info"]["sem_hex"]))
+        desc = codec.description + (f" | {describe_metrics}" if describe_metrics else "")
+        docs[codec.name] = {
+            "name": codec.name,
+            "description": desc,
+            "results": _aggregate(codec, points, rows_by_point, images,
+                                  oracle=bool(truths) and all(i.name in truths for i in images)),
+        }
+        atomic_write(out / f"{codec.name}.json", dump_doc(docs[codec.name]))
 
     write_csv(out / "per_image.csv", all_rows)
     metric = None
@@ -288,5 +257,5 @@ def run_rd(
                              describe_metrics=describe_metrics, failures=failures, metric=metric,
                              dataset_label=dataset_label)
     atomic_write(out / "summary.md", summary.encode("utf-8"))
-    return RDReport(docs=docs, rows=all_rows, failures=failures, metric=metric, runs=runs)
+    return RDReport(docs=docs, rows=all_rows, failures=failures, metric=metric, runs=runs, work_s=work_s)
 

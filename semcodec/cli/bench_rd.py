@@ -8,15 +8,15 @@ codec ladder and runs it.
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 
 import click
 
-from ..bench.codecs import CODECS, Codec, SemCodec, default_codec_names, parse_codec_names
+from ..bench.codecs import CODECS, SemCodec, default_codec_names, parse_codec_names
 from ..bench.dataset import load_dataset
-from ..bench.loading import (build_sem_codec, default_judge, describe_model, load_scoring_model, missing_line,
-                             model_identity, versions)
-from ..bench.rd import DEFAULT_BUDGETS, PROG, Scorer, _warn, load_truths, run_rd
+from ..bench.loading import RunSetup, build_run, default_judge, versions
+from ..bench.rd import DEFAULT_BUDGETS, PROG, _warn, load_truths, run_rd
 from ..errors import MissingError, SemError
 from ..registry import (DEFAULT_CRITIC, DEFAULT_DECODER, DEFAULT_DESCRIBER, DEFAULT_PROMPT_CODEC, critic_names,
                         decoder_names, describer_names, prompt_codec_names)
@@ -82,11 +82,18 @@ def _command_line(ctx: click.Context) -> str:
               show_default=True, help="sem: prompt codec.")
 @loop_size_options(what="sem: ")
 @click.option("--limit", default=None, type=click.IntRange(1), help="Use only the first N images (sorted by name).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where the work runs: this process, or Ray workers (images spread over them; pip install 'semcodec[ray]').")
+@click.option("--address", default=None, metavar="ADDR",
+              help="ray: the cluster to join (e.g. ray://head:10001 or auto); default: a local cluster of --workers CPUs.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 4096),
+              help="ray: worker actors, each loading the models once (one GPU each with --device cuda).")
 @quiet_option
 @sem_errors
 def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | None, critic: str, judge: str,
        model_dir: str | None, device: str | None, decodes: int, budgets: str, decoder: str, describer: str,
-       describer_model: str | None, prompt_codec: str, n: int, m: int, k: int, limit: int | None, quiet: bool) -> int:
+       describer_model: str | None, prompt_codec: str, n: int, m: int, k: int, limit: int | None, executor: str,
+       address: str | None, workers: int, quiet: bool) -> int:
     """Rate-distortion benchmark of the codec ladder over the images in DATASET_DIR.
 
     Writes <codec>.json, per_image.csv, summary.md, rd.png (and iterations.png
@@ -111,54 +118,48 @@ def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | 
     truths = load_truths(dataset_dir)
 
     # Distortion models: missing weights leave columns null, never fail the run.
-    scorer = Scorer()
-    missing: list[tuple[str, str, MissingError]] = []
-    for role, name in (("critic", critic), ("judge", judge)):
-        try:
-            model = load_scoring_model(name, device=device, model_dir=model_dir)
-        except MissingError as exc:
-            missing.append((name, role, exc))
-            continue
-        setattr(scorer, role, model)
-        setattr(scorer, f"{role}_id", model_identity(name, model_dir))
-    if missing:
-        _warn(missing_line(missing))
-    metric_desc = [
-        describe_model(critic, "CLIPSim critic") + ("" if scorer.critic is not None else " (weights missing: null)"),
-        describe_model(judge, "judge") + ("" if scorer.judge is not None else " (weights missing: null)"),
-        "PSNR over RGB jointly and SSIM per RGB channel averaged (scikit-image, 8-bit, original size)",
-    ]
+    setup = RunSetup(codec_names=tuple(names), critic=critic, judge=judge, model_dir=model_dir, device=device,
+                     budgets=tuple(budget_vals), decoder=decoder, describer=describer, describer_model=describer_model,
+                     prompt_codec=prompt_codec, n=n, m=m, k=k, decodes=decodes)
+    wall0 = time.perf_counter()
+    runner = None
+    if executor == "ray":  # without Ray: exit 4 with the install command, before any model loads
+        from ..bench.executor import RayExecutor
 
-    codecs: list[Codec] = []
-    for name in names:
-        if name == "sem":
-            try:
-                codecs.append(build_sem_codec(critic=scorer.critic, critic_name=critic, budgets=budget_vals,
-                                              decoder=decoder, describer=describer, describer_model=describer_model,
-                                              prompt_codec=prompt_codec, n=n, m=m, k=k, decodes=decodes, device=device, model_dir=model_dir))
-            except MissingError as exc:
-                _warn(f"sem skipped: {exc}")
-            continue
-        cls = CODECS[name]
-        ok, why = cls.available()
-        if not ok:
-            _warn(f"{name} skipped: {why}")
-            continue
-        codecs.append(cls())
+        runner = RayExecutor(setup, workers=workers, address=address)  # workers build their models meanwhile
+    try:
+        built = build_run(setup)
+    except BaseException:
+        if runner is not None:
+            runner.close()
+        raise
+    for line in built.warnings:
+        _warn(line)
+    scorer, codecs, metric_desc = built.scorer, built.codecs, built.metric_desc
     if not codecs:
+        if runner is not None:
+            runner.close()
         raise MissingError("no codec could run (see the lines above)")
 
     extra = ("torch", "open_clip_torch") if scorer.critic is not None or scorer.judge is not None else ()
     if any(isinstance(c, SemCodec) for c in codecs):
         extra = ("torch", "open_clip_torch", "diffusers", "transformers", "openai")
-    report = run_rd(
-        images, codecs, out_dir, scorer=scorer, cache_dir=cache_dir, progress=progress_enabled(quiet),
-        describe_metrics="; ".join(metric_desc), command=_command_line(ctx), versions=versions(extra),
-        dataset_label=Path(dataset_dir).name, truths=truths,
-    )
+    try:
+        report = run_rd(
+            images, codecs, out_dir, scorer=scorer, cache_dir=cache_dir, progress=progress_enabled(quiet),
+            describe_metrics="; ".join(metric_desc), command=_command_line(ctx), versions=versions(extra),
+            dataset_label=Path(dataset_dir).name, truths=truths, executor=runner,
+        )
+    finally:
+        if runner is not None:
+            runner.close()
+    wall = time.perf_counter() - wall0
     if not quiet:
         click.echo(f"{PROG}: {len(images)} image(s), {len(codecs)} codec(s), {report.runs} run(s) made, "
-                   f"{len(report.rows) - report.runs} from cache; wrote {out_dir}/summary.md", err=True)
+                   f"{len(report.rows) - report.runs} from cache, executor {executor}"
+                   f"{f' ({workers} workers)' if executor == 'ray' else ''}: {wall:.1f} s wall (models included), "
+                   f"{report.work_s:.1f} s of it measuring; "
+                   f"wrote {out_dir}/summary.md", err=True)
     if report.failures:
         _warn(f"{len(report.failures)} run(s) failed; their points are null (see summary.md)")
         return 1
