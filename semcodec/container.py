@@ -286,23 +286,25 @@ _CLASS_OF = {wh: code for code, wh in enumerate(SIZE_CLASSES, 1)}
 def _crc16_table() -> tuple[int, ...]:
     table = []
     for byte in range(256):
-        crc = byte << 8
+        crc = byte
         for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1  # 0x8408: 0x1021 bit-reversed
+        table.append(crc)
     return tuple(table)
 
 
 _CRC16_TABLE = _crc16_table()
 
 
-def crc16(data: bytes, crc: int = 0xFFFF) -> int:
-    """CRC-16/IBM-3740 (a.k.a. CCITT-FALSE): poly 0x1021, init 0xFFFF, not reflected,
-    no final XOR.  Check value: crc16(b"123456789") == 0x29B1."""
+def crc16(data: bytes) -> int:
+    """CRC-16/IBM-SDLC (a.k.a. ISO-HDLC, X-25): poly 0x1021 reflected, init 0xFFFF,
+    final XOR 0xFFFF -- the 16-bit member of the family v1's CRC-32 belongs to.
+    Check value: crc16(b"123456789") == 0x906E.  Stored little-endian."""
     table = _CRC16_TABLE
+    crc = 0xFFFF
     for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ byte]
-    return crc
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+    return crc ^ 0xFFFF
 
 
 def size_class(width: int, height: int) -> int:
@@ -345,7 +347,7 @@ def encode_packet(sem: SemFile) -> bytes:
 
 def _encode_v2(sem: SemFile) -> bytes:
     body = bytes([MAGIC_V2]) + encode_packet(sem)
-    return body + crc16(body).to_bytes(CRC16_BYTES, "big")
+    return body + crc16(body).to_bytes(CRC16_BYTES, "little")
 
 
 def _decode_v2(data: bytes) -> SemFile:
@@ -355,7 +357,7 @@ def _decode_v2(data: bytes) -> SemFile:
         raise UnsupportedError(f"format version {version}: the file needs a newer semcodec (this one reads versions 1 and 2)")
     if len(data) < MIN_FILE_BYTES_V2:
         raise FormatError(f"truncated: {len(data)} bytes, a v2 file has at least {MIN_FILE_BYTES_V2}")
-    body, stored = data[:-CRC16_BYTES], int.from_bytes(data[-CRC16_BYTES:], "big")
+    body, stored = data[:-CRC16_BYTES], int.from_bytes(data[-CRC16_BYTES:], "little")
     if crc16(body) != stored:
         raise FormatError("CRC-16 mismatch: the file is corrupt, truncated or has trailing bytes")
     return _parse_packet(body, 1)

@@ -40,14 +40,19 @@ def make(**kw) -> SemFile:
 
 
 def with_crc16(body: bytes) -> bytes:
-    return body + crc16(body).to_bytes(2, "big")
+    return body + crc16(body).to_bytes(2, "little")
 
 
-def test_crc16_check_value_and_residue():
-    assert crc16(b"123456789") == 0x29B1  # CRC-16/IBM-3740 (CCITT-FALSE)
-    assert crc16(b"") == 0xFFFF
+def test_crc16_check_value_and_appended_zeros():
+    assert crc16(b"123456789") == 0x906E  # CRC-16/IBM-SDLC (ISO-HDLC, X-25)
+    assert crc16(b"") == 0x0000
     data = make().to_bytes()
-    assert crc16(data) == 0  # non-reflected CRC stored big-endian: the whole file has residue 0
+    assert int.from_bytes(data[-2:], "little") == crc16(data[:-2])
+    # The final XOR matters: without it (e.g. CRC-16/IBM-3740) a valid file with a
+    # 0x00 appended has a valid CRC again.  Here the CRC itself refuses it.
+    for zeros in range(1, 5):
+        with pytest.raises(FormatError, match="CRC-16 mismatch"):
+            decode(data + bytes(zeros))
 
 
 def test_round_trip_and_layout_of_the_common_case():
