@@ -320,3 +320,19 @@ def test_seeded_single_byte_corruption_loop():
         bad[i] ^= rng.randrange(1, 256)
         with pytest.raises(FormatError):
             decode(bytes(bad))
+
+
+def test_measure_integrity_tool_runs_and_is_seeded():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parent.parent / "tools" / "measure_integrity.py"
+    runs = [subprocess.run([sys.executable, str(tool), "--trials", "40", "--seed", "5"], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    out = runs[0]
+    assert "v2" in out and "packet" in out and "bits/char" in out and "truncate" in out
+    assert [line for line in runs[0].splitlines() if "(" in line and " s)" not in line] == \
+           [line for line in runs[1].splitlines() if "(" in line and " s)" not in line]
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("byte", "multi")}
+    assert rows["byte"][1] == "0" and rows["byte"][4] == "0"  # v1 and v2 (CRC) accept no single-byte change
