@@ -3,9 +3,9 @@
 Version 1 (spec/sem-v1.md section 2) is below; version 2 and its packet form
 (spec/sem-v2.md) follow it in this module.  :func:`decode` reads both,
 dispatching on the first byte; :func:`encode` writes ``sem.version`` unless
-told otherwise (``version=1`` or ``2``).  v1 layout:
+told otherwise (``version=1`` or ``2``).
 
-Layout (all multi-byte integers are unsigned LEB128 varints unless stated)::
+v1 layout (all multi-byte integers are unsigned LEB128 varints unless stated)::
 
     magic      3 bytes  "SEM"
     version    1 byte   1
