@@ -1,6 +1,11 @@
-"""The ``.sem`` v1 container: bytes <-> :class:`SemFile` (spec/sem-v1.md section 2).
+"""The ``.sem`` containers: bytes <-> :class:`SemFile`.
 
-Layout (all multi-byte integers are unsigned LEB128 varints unless stated)::
+Version 1 (spec/sem-v1.md section 2) is below; version 2 and its packet form
+(spec/sem-v2.md) follow it in this module.  :func:`decode` reads both,
+dispatching on the first byte; :func:`encode` writes ``sem.version`` unless
+told otherwise (``version=1`` or ``2``).
+
+v1 layout (all multi-byte integers are unsigned LEB128 varints unless stated)::
 
     magic      3 bytes  "SEM"
     version    1 byte   1
@@ -54,8 +59,8 @@ MIN_FILE_BYTES = len(MAGIC) + 1 + 1 + 1 + 1 + 1 + 1 + 1 + CRC_BYTES
 
 
 def accept(prefix: bytes) -> bool:
-    """Cheap magic check: could these first bytes start a .sem file?"""
-    return prefix[: len(MAGIC)] == MAGIC
+    """Cheap magic check: could these first bytes start a .sem file (v1 or v2)?"""
+    return prefix[: len(MAGIC)] == MAGIC or prefix[:1] == bytes([MAGIC_V2])
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class SemFile:
         seed: int | None = 0,
         width: int = 512,
         height: int = 512,
+        version: int = VERSION,
     ) -> "SemFile":
         return cls(
             prompt=prompt,
@@ -88,10 +94,16 @@ class SemFile:
             seed=seed,
             width=width,
             height=height,
+            version=version,
         )
 
     def to_bytes(self) -> bytes:
+        """The file in this SemFile's own format version."""
         return encode(self)
+
+    def to_packet(self) -> bytes:
+        """The v2 packet form (spec/sem-v2.md section 7), whatever ``version`` says."""
+        return encode_packet(self)
 
     def bpp(self, file_bytes: int | None = None) -> float:
         n = len(self.to_bytes()) if file_bytes is None else file_bytes
@@ -128,8 +140,17 @@ def _header(decoder_id: int, codec_id: int, seed: int | None, width: int, height
     return bytes(out + varint.encode(width) + varint.encode(height))
 
 
-def encode(sem: SemFile) -> bytes:
-    """Serialise; raises FormatError/PromptError for values the format cannot hold."""
+def encode(sem: SemFile, version: int | None = None) -> bytes:
+    """Serialise as format ``version`` (default: ``sem.version``, which is 1 unless
+    the SemFile came from a v2 file or was made with ``version=2``).
+
+    Raises FormatError/PromptError for values the format cannot hold.
+    """
+    version = sem.version if version is None else version
+    if version == VERSION_V2:
+        return _encode_v2(sem)
+    if version != VERSION:
+        raise ValueError(f"format version {version}: this semcodec writes versions 1 and 2")
     from .promptcodec import encode_prompt
 
     _check_dims(sem.width, sem.height)
@@ -156,6 +177,8 @@ def decode(data: bytes) -> SemFile:
     data = bytes(data)
     if not data:
         raise FormatError("empty file, not a .sem file")
+    if data[0] >= MAGIC_V2:  # 0xF5..0xFF: the one-byte magics of v2 and later (spec/sem-v2.md)
+        return _decode_v2(data)
     if not accept(data):
         if MAGIC.startswith(data):
             raise FormatError(f"truncated: {len(data)} bytes, the file header is incomplete")
@@ -209,11 +232,216 @@ def read(path) -> tuple[SemFile, int]:
         raise type(exc)(f"{path}: {exc}") from None
 
 
-def overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1) -> int:
-    """Bytes of a file that are not payload: header plus CRC."""
+def overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1,
+                   version: int = VERSION) -> int:
+    """Bytes of a file that are not payload: header plus CRC (CRC-32 for v1, CRC-16 for v2)."""
+    if version == VERSION_V2:
+        return 1 + packet_overhead_bytes(seed=seed, width=width, height=height, decoder_id=decoder_id,
+                                         codec_id=codec_id) + CRC16_BYTES
+    if version != VERSION:
+        raise ValueError(f"format version {version}: this semcodec writes versions 1 and 2")
     return len(_header(decoder_id, codec_id, seed, width, height)) + CRC_BYTES
+
+
+def packet_overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1) -> int:
+    """Bytes of a v2 packet that are not payload (no magic, no CRC)."""
+    return len(_packet_header(decoder_id, codec_id, seed, width, height))
 
 
 def bpp(file_bytes: int, width: int, height: int) -> float:
     return 8.0 * file_bytes / (width * height)
 
+
+
+# ---------------------------------------------------------------------------
+# Version 2 (spec/sem-v2.md): one magic byte, a packed ID byte, a size-class
+# byte, CRC-16.  The packet form is the same bytes without magic and CRC.
+# ---------------------------------------------------------------------------
+
+VERSION_V2 = 2
+MAGIC_V2 = 0xF5  # version 2; 0xF6..0xFF are the magics of versions 3..13 (never UTF-8, not ASCII, not "S")
+CRC16_BYTES = 2
+ID_ESCAPE = 0xF  # nibble value: the ID follows as a varint (15..MAX_ID)
+CLASS_SEED = 0x80  # size-class byte bit 7: a seed varint follows
+CLASS_EXT = 0x40  # bit 6: an extension-flags byte follows
+CLASS_MASK = 0x3F  # bits 0-5: the size class
+CLASS_EXACT = 0  # size class 0: width and height varints follow
+EXT_CRITICAL = 0x0F  # extension byte: bits 0-3 critical (none defined), bits 4-7 ancillary (ignored)
+MAX_PACKET_BYTES = MAX_FILE_BYTES - 1 - CRC16_BYTES
+# magic, ID byte, size-class byte, 1 payload byte, CRC-16
+MIN_FILE_BYTES_V2 = 1 + 1 + 1 + 1 + CRC16_BYTES
+
+# Size classes 1..N (spec/sem-v2.md section 4).  Codes above the table are reserved.
+SIZE_CLASSES: tuple[tuple[int, int], ...] = (
+    (512, 512), (768, 768), (1024, 1024), (256, 256), (128, 128), (2048, 2048),
+    (768, 512), (512, 768), (1024, 768), (768, 1024), (640, 480), (480, 640),
+    (1536, 1024), (1024, 1536), (1792, 1024), (1024, 1792), (1920, 1080), (1080, 1920),
+    (1280, 720), (720, 1280), (1024, 576), (576, 1024), (3840, 2160), (2160, 3840),
+    (1600, 1200), (1200, 1600), (4032, 3024), (3024, 4032), (6000, 4000), (4000, 6000),
+    (1200, 800), (800, 1200),
+)
+_CLASS_OF = {wh: code for code, wh in enumerate(SIZE_CLASSES, 1)}
+
+
+def _crc16_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1  # 0x8408: 0x1021 bit-reversed
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC16_TABLE = _crc16_table()
+
+
+def crc16(data: bytes) -> int:
+    """CRC-16/IBM-SDLC (a.k.a. ISO-HDLC, X-25): poly 0x1021 reflected, init 0xFFFF,
+    final XOR 0xFFFF -- the 16-bit member of the family v1's CRC-32 belongs to.
+    Check value: crc16(b"123456789") == 0x906E.  Stored little-endian."""
+    table = _CRC16_TABLE
+    crc = 0xFFFF
+    for byte in data:
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+    return crc ^ 0xFFFF
+
+
+def size_class(width: int, height: int) -> int:
+    """The size-class code for a size (0 = exact: varints follow)."""
+    return _CLASS_OF.get((width, height), CLASS_EXACT)
+
+
+def _packet_header(decoder_id: int, codec_id: int, seed: int | None, width: int, height: int) -> bytes:
+    dec_nib = decoder_id if 1 <= decoder_id < ID_ESCAPE else ID_ESCAPE
+    cod_nib = codec_id if 1 <= codec_id < ID_ESCAPE else ID_ESCAPE
+    code = size_class(width, height)
+    out = bytearray([dec_nib << 4 | cod_nib, code | (CLASS_SEED if seed is not None else 0)])
+    if dec_nib == ID_ESCAPE:
+        out += varint.encode(decoder_id)
+    if cod_nib == ID_ESCAPE:
+        out += varint.encode(codec_id)
+    if code == CLASS_EXACT:
+        out += varint.encode(width) + varint.encode(height)
+    if seed is not None:
+        out += varint.encode(seed)
+    return bytes(out)
+
+
+def encode_packet(sem: SemFile) -> bytes:
+    """The v2 packet form: the v2 file without its magic byte and CRC-16."""
+    from .promptcodec import encode_prompt
+
+    _check_dims(sem.width, sem.height)
+    if sem.seed is not None and not 0 <= sem.seed <= MAX_SEED:
+        raise FormatError(f"seed {sem.seed} is outside 0..{MAX_SEED}")
+    for name, ident in (("decoder", sem.decoder.id), ("prompt codec", sem.prompt_codec.id)):
+        if not 1 <= ident <= MAX_ID:
+            raise FormatError(f"{name} ID {ident} is outside 1..{MAX_ID}")
+    out = _packet_header(sem.decoder.id, sem.prompt_codec.id, sem.seed, sem.width, sem.height)
+    out += encode_prompt(sem.prompt, sem.prompt_codec)
+    if len(out) > MAX_PACKET_BYTES:
+        raise FormatError(f"the packet would be {len(out)} bytes, the limit is {MAX_PACKET_BYTES}")
+    return out
+
+
+def _encode_v2(sem: SemFile) -> bytes:
+    body = bytes([MAGIC_V2]) + encode_packet(sem)
+    return body + crc16(body).to_bytes(CRC16_BYTES, "little")
+
+
+def _decode_v2(data: bytes) -> SemFile:
+    """``data`` is bytes of at most MAX_FILE_BYTES starting with a byte >= MAGIC_V2."""
+    if data[0] != MAGIC_V2:
+        version = data[0] - MAGIC_V2 + VERSION_V2
+        raise UnsupportedError(f"format version {version}: the file needs a newer semcodec (this one reads versions 1 and 2)")
+    if len(data) < MIN_FILE_BYTES_V2:
+        raise FormatError(f"truncated: {len(data)} bytes, a v2 file has at least {MIN_FILE_BYTES_V2}")
+    body, stored = data[:-CRC16_BYTES], int.from_bytes(data[-CRC16_BYTES:], "little")
+    if crc16(body) != stored:
+        raise FormatError("CRC-16 mismatch: the file is corrupt, truncated or has trailing bytes")
+    return _parse_packet(body, 1)
+
+
+def _check_packet_input(data, what: str) -> bytes:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("decode_packet() takes bytes")
+    size = data.nbytes if isinstance(data, memoryview) else len(data)
+    if size > MAX_PACKET_BYTES:  # before copying
+        raise FormatError(f"{what} is larger than {MAX_PACKET_BYTES} bytes")
+    data = bytes(data)
+    if not data:
+        raise FormatError(f"empty {what}")
+    return data
+
+
+def decode_packet(data: bytes) -> SemFile:
+    """Parse a v2 packet (no magic, no CRC: the transport frames and checks it).
+    Only FormatError (or its subclass UnsupportedError) escapes."""
+    return _parse_packet(_check_packet_input(data, "packet"), 0)
+
+
+def _parse_packet(body: bytes, pos: int) -> SemFile:
+    """Fields from the ID byte on; ``body`` ends where the payload ends."""
+    from .errors import PromptError
+    from .promptcodec import decode_prompt
+
+    if len(body) < pos + 3:
+        raise FormatError(f"truncated: the header and payload need at least 3 bytes, {len(body) - pos} left")
+    ids, cls = body[pos], body[pos + 1]
+    pos += 2
+    if cls & CLASS_EXT:
+        if pos >= len(body):
+            raise FormatError("truncated in the extension-flags field")
+        ext = body[pos]
+        pos += 1
+        if ext == 0:
+            raise FormatError("extension-flags byte 0x00 (non-canonical: the bit that announces it must then be clear)")
+        if ext & EXT_CRITICAL:
+            raise UnsupportedError(f"unknown critical extension bits 0x{ext & EXT_CRITICAL:02x}: the file needs a newer semcodec")
+    decoder_id, codec_id = ids >> 4, ids & 0x0F
+    if decoder_id == ID_ESCAPE:
+        decoder_id, pos = varint.decode(body, pos, max_bytes=2, name="decoder ID")
+        if decoder_id < ID_ESCAPE:
+            raise FormatError(f"escaped decoder ID {decoder_id} (non-canonical: IDs below 15 use the nibble)")
+    if codec_id == ID_ESCAPE:
+        codec_id, pos = varint.decode(body, pos, max_bytes=2, name="prompt-codec ID")
+        if codec_id < ID_ESCAPE:
+            raise FormatError(f"escaped prompt-codec ID {codec_id} (non-canonical: IDs below 15 use the nibble)")
+    code = cls & CLASS_MASK
+    if code == CLASS_EXACT:
+        width, pos = varint.decode(body, pos, max_bytes=2, name="width")
+        height, pos = varint.decode(body, pos, max_bytes=2, name="height")
+        _check_dims(width, height)
+        if (width, height) in _CLASS_OF:
+            raise FormatError(f"exact size {width}x{height} (non-canonical: it has size class {_CLASS_OF[width, height]})")
+    elif code > len(SIZE_CLASSES):
+        raise UnsupportedError(f"unknown size class {code}: the file needs a newer semcodec")
+    else:
+        width, height = SIZE_CLASSES[code - 1]
+    seed = None
+    if cls & CLASS_SEED:
+        seed, pos = varint.decode(body, pos, max_bytes=5, name="seed")
+        if seed > MAX_SEED:
+            raise FormatError(f"seed {seed} is outside 0..{MAX_SEED}")
+    decoder = decoder_by_id(decoder_id)
+    codec = prompt_codec_by_id(codec_id)
+    if pos >= len(body):
+        raise FormatError("truncated: no payload")
+    try:
+        prompt = decode_prompt(body[pos:], codec)
+    except PromptError as exc:
+        raise FormatError(f"invalid prompt: {exc}") from None
+    return SemFile(prompt=prompt, decoder=decoder, prompt_codec=codec, seed=seed, width=width, height=height,
+                   version=VERSION_V2)
+
+
+def read_packet(path) -> tuple[SemFile, int]:
+    """Read a packet from disk (bounded) and decode it; return (SemFile, packet size)."""
+    from .io import read_bounded
+
+    data = read_bounded(path, MAX_PACKET_BYTES, what="packet")
+    try:
+        return decode_packet(data), len(data)
+    except FormatError as exc:
+        raise type(exc)(f"{path}: {exc}") from None

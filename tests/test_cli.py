@@ -322,3 +322,65 @@ def test_unregistered_describer_or_critic_is_a_usage_error(tmp_path, capsys):
         assert _semenc.main([str(img), "-o", str(tmp_path / "a.sem"), flag, name, "--dry-run"]) == 2
         assert f"Invalid value for '{flag}'" in capsys.readouterr().err
     assert not (tmp_path / "a.sem").exists()
+
+
+def test_format_version_2_and_packets_round_trip(tmp_path, prompt_file, capsys):
+    from semcodec.container import decode, decode_packet
+
+    v1, v2, pk = tmp_path / "a.sem", tmp_path / "b.sem", tmp_path / "c.semp"
+    common = ["--prompt", str(prompt_file), "--seed", "3", "--size", "768x512"]
+    assert semenc.main([*common, "-o", str(v1)]) == 0
+    assert semenc.main([*common, "-o", str(v2), "--format-version", "2"]) == 0
+    assert "v2, " in capsys.readouterr().err
+    assert semenc.main([*common, "-o", str(pk), "--packet"]) == 0
+    assert "v2 packet, " in capsys.readouterr().err
+    a, b, c = v1.read_bytes(), v2.read_bytes(), pk.read_bytes()
+    assert a[:4] == b"SEM\x01" and b[0] == 0xF5 and c == b[1:-2]
+    assert len(a) - len(b) == 10 and decode(a).prompt == decode(b).prompt == decode_packet(c).prompt
+    info1, info2 = info_json(capsys, v1), info_json(capsys, v2)
+    assert info2["format_version"] == 2 and {**info2, "format_version": 1, "file_bytes": 0, "bpp": 0} == {
+        **info1, "file_bytes": 0, "bpp": 0}
+    assert seminfo.main(["--json", "--packet", str(pk)]) == 0
+    info3 = json.loads(capsys.readouterr().out)
+    assert info3.pop("packet") is True and info3["file_bytes"] == len(c) and info3["prompt"] == PROMPT
+    assert seminfo.main(["--packet", str(pk)]) == 0
+    assert "v2 packet, " in capsys.readouterr().out
+    assert seminfo.main([str(v2)]) == 0
+    assert ".sem v2, " in capsys.readouterr().out
+
+
+def test_packet_usage_and_invalid_packets(tmp_path, prompt_file, capsys):
+    out = tmp_path / "x.semp"
+    assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--packet", "--format-version", "1"]) == 2
+    assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--format-version", "3"]) == 2
+    assert semenc.main(["img.png", "--packet"]) == 2
+    assert "only with --prompt" in capsys.readouterr().err
+    assert not out.exists()
+    bad = tmp_path / "bad.semp"
+    bad.write_bytes(b"\x13\xbf\x00\x01")
+    for module in (seminfo, semdec):
+        capsys.readouterr()
+        assert module.main(["--packet", str(bad)] + (["-o", str(tmp_path / "o.png")] if module is semdec else [])) == 3
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "unknown size class 63" in err
+    assert not (tmp_path / "o.png").exists()
+    # a packet is not a file and a file is not a packet: no guessing
+    v2 = tmp_path / "v.sem"
+    assert semenc.main(["--prompt", str(prompt_file), "-o", str(v2), "--format-version", "2"]) == 0
+    capsys.readouterr()
+    assert seminfo.main(["--packet", str(v2)]) == 3
+    capsys.readouterr()
+    pk = tmp_path / "p.semp"
+    assert semenc.main(["--prompt", str(prompt_file), "-o", str(pk), "--packet"]) == 0
+    assert seminfo.main([str(pk)]) == 3
+    assert "bad magic" in capsys.readouterr().err
+
+
+def test_seminfo_packet_on_stdin():
+    pk = subprocess.run([sys.executable, "-m", "semcodec.cli.semenc", "--prompt", "-", "-o", "-", "--packet"],
+                        input=json.dumps(PROMPT).encode(), capture_output=True, check=True).stdout
+    r = _run("seminfo", "--packet", "--json", "-", input=pk)
+    assert r.returncode == 0 and json.loads(r.stdout)["packet"] is True
+    r = _run("seminfo", "--packet", "-", input=pk + b"\x00")
+    assert r.returncode == 3
+    _one_line_error(r.stderr, "seminfo")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from semcodec.container import decode
+from semcodec.container import decode, decode_packet
 from semcodec.errors import FormatError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,19 +16,30 @@ VECTORS = ROOT / "spec" / "vectors"
 INDEX = json.loads((VECTORS / "index.json").read_text(encoding="utf-8"))
 
 
+def _decode(rel: str, data: bytes):
+    """v2 packets (``.semp``) through decode_packet; v1 and v2 files through decode."""
+    return decode_packet(data) if rel.endswith(".semp") else decode(data)
+
+
+def _is_v2(rel: str) -> bool:
+    return rel.split("/", 1)[1].startswith("v2-")
+
+
 @pytest.mark.parametrize("rel", sorted(INDEX["valid"]))
 def test_valid_vector(rel):
     data = (VECTORS / rel).read_bytes()
-    sem = decode(data)
+    sem = _decode(rel, data)
     assert sem.to_json(len(data)) == INDEX["valid"][rel]
-    assert rel.endswith("ancillary-flag.sem") or sem.to_bytes() == data  # re-encoding gives the same bytes
+    assert sem.version == (2 if _is_v2(rel) else 1)
+    again = sem.to_packet() if rel.endswith(".semp") else sem.to_bytes()
+    assert rel.endswith(("ancillary-flag.sem", "ancillary-ext.sem")) or again == data  # re-encoding gives the same bytes
 
 
 @pytest.mark.parametrize("rel", sorted(INDEX["invalid"]))
 def test_invalid_vector(rel):
     data = (VECTORS / rel).read_bytes()
     with pytest.raises(FormatError) as info:
-        decode(data)
+        _decode(rel, data)
     expected = INDEX["invalid"][rel]
     assert type(info.value).__name__ == expected["error"]
     assert str(info.value) == expected["message"]
@@ -61,20 +72,40 @@ def test_published_ids_never_change():
     assert prompt_codec_by_id(2).name == "lm-ac-v1"
 
 
-def test_spec_section_9_lists_every_vector_and_only_real_ones():
+@pytest.mark.parametrize("doc, section, v2", [("sem-v1.md", ("## 9. ", "## 10. "), False), ("sem-v2.md", ("## 8. ", "## 9. "), True)])
+def test_spec_vector_section_lists_every_vector_and_only_real_ones(doc, section, v2):
     import fnmatch
 
-    spec = (ROOT / "spec" / "sem-v1.md").read_text(encoding="utf-8")
-    section = spec[spec.index("## 9. "):spec.index("## 10. ")]
-    named = re.findall(r"`((?:in)?valid/[^`]+\.sem)`", section)
-    vectors = set(INDEX["valid"]) | set(INDEX["invalid"])
+    spec = (ROOT / "spec" / doc).read_text(encoding="utf-8")
+    text = spec[spec.index(section[0]):spec.index(section[1])]
+    named = re.findall(r"`((?:in)?valid/[^`]+\.semp?)`", text)
+    vectors = {rel for rel in set(INDEX["valid"]) | set(INDEX["invalid"]) if _is_v2(rel) == v2}
     for name in named:
         hits = fnmatch.filter(vectors, name)
-        assert hits, f"spec section 9 names {name}, which is not a vector"
+        assert hits, f"{doc} names {name}, which is not a vector of that version"
     for rel in vectors:
-        assert any(fnmatch.fnmatch(rel, name) for name in named), f"{rel} is missing from spec section 9"
-    on_disk = {f"{p.parent.name}/{p.name}" for p in VECTORS.glob("*/*.sem")}
-    assert on_disk == vectors  # no stale vector files outside the index
+        assert any(fnmatch.fnmatch(rel, name) for name in named), f"{rel} is missing from {doc} {section[0]}"
+
+
+def test_no_stale_vector_files():
+    on_disk = {f"{p.parent.name}/{p.name}" for p in VECTORS.glob("*/*") if p.suffix in (".sem", ".semp")}
+    assert on_disk == set(INDEX["valid"]) | set(INDEX["invalid"])  # no stale vector files outside the index
+
+
+def test_every_truncation_of_a_v2_file_and_packet_is_a_vector():
+    for name, suffix in (("v2-default", ".sem"), ("v2-packet", ".semp")):
+        n = len((VECTORS / "valid" / f"{name}{suffix}").read_bytes())
+        prefix = "v2-truncated" if suffix == ".sem" else "v2-packet-truncated"
+        assert {f"invalid/{prefix}-{i}{suffix}" for i in range(n)} <= set(INDEX["invalid"])
+
+
+def test_v2_default_vector_has_6_bytes_of_overhead():
+    from semcodec.promptcodec import encode_prompt
+
+    sem = decode((VECTORS / "valid/v2-default.sem").read_bytes())
+    payload = len(encode_prompt(sem.prompt, sem.prompt_codec))
+    assert len((VECTORS / "valid/v2-default.sem").read_bytes()) == payload + 6
+    assert len((VECTORS / "valid/v2-packet.semp").read_bytes()) == payload + 3
 
 
 def test_output_cap_vectors_fail_on_the_cap_not_the_window():
@@ -89,3 +120,13 @@ def test_output_cap_vectors_fail_on_the_cap_not_the_window():
         assert "more than 4096 bytes" in INDEX["invalid"][rel]["message"]
     payload = (VECTORS / "invalid/zstd-window-too-large.sem").read_bytes()[12:-4]
     assert zstd.get_frame_parameters(payload, format=zstd.FORMAT_ZSTD1_MAGICLESS).window_size > MAX_WINDOW
+
+
+def test_v2_spec_size_class_table_and_crc_match_the_code():
+    from semcodec.container import SIZE_CLASSES, crc16
+
+    spec = (ROOT / "spec" / "sem-v2.md").read_text(encoding="utf-8")
+    rows = [tuple(map(int, m)) for m in re.findall(r"^\| (\d+) \| (\d+) \| (\d+) \|$", spec, re.M)]
+    assert rows == [(code, w, h) for code, (w, h) in enumerate(SIZE_CLASSES, 1)]
+    assert f"**`0x{crc16(b'123456789'):04X}`**" in spec
+    assert f"| 33 … 63 | reserved |" in spec and len(SIZE_CLASSES) == 32

@@ -5,6 +5,8 @@
 
 The bytes depend on the pinned zstandard version (constraints.txt); a test
 regenerates them into a temp folder and checks they equal the committed ones.
+Version 2 vectors (spec/sem-v2.md section 8) are named ``v2-*``; packets
+(the v2 packet form, no magic and no CRC) end in ``.semp``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import msgpack
 
 from semcodec import varint
-from semcodec.container import MAX_FILE_BYTES, SemFile, decode
+from semcodec.container import MAGIC_V2, MAX_FILE_BYTES, SIZE_CLASSES, SemFile, crc16, decode, decode_packet
 from semcodec.errors import FormatError
 from semcodec.prompt import Prompt
 from semcodec.testing.craft import file_with_items, header, small_window_frame, with_crc, zstd_payload
@@ -113,6 +115,86 @@ def invalid_files(valid: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
     return out
 
 
+def v2_valid_files() -> dict[str, bytes]:
+    """name -> bytes; a name ending in .semp is a packet, otherwise a .sem file."""
+    def v2(prompt, **kw):
+        return SemFile.create(prompt, version=2, **kw)
+
+    default = v2(TYPICAL, prompt_codec="lm-ac-v2", seed=0)
+    no_seed = v2(TYPICAL, prompt_codec="lm-ac-v2", decoder="gpt-image-2", seed=None, width=1024, height=1024)
+    exact = v2(Prompt("a cat"), prompt_codec="lm-ac-v2", seed=3, width=300, height=200)
+    packet = default.to_packet()
+    return {
+        "v2-default.sem": default.to_bytes(),
+        "v2-no-seed.sem": no_seed.to_bytes(),
+        "v2-exact-size.sem": exact.to_bytes(),
+        "v2-size-class-1920x1080.sem": v2(TYPICAL, prompt_codec="lm-ac-v2", seed=127, width=1920, height=1080).to_bytes(),
+        "v2-limits.sem": v2(Prompt("Straße in Köln bei Nacht 🌃", ("ein rotes Fahrrad", "雨の歩道"), "néon bleu", "フィルム写真"),
+                            prompt_codec=ZSTD, decoder="sdxl-turbo", seed=2**32 - 1, width=8192, height=8191).to_bytes(),
+        "v2-zstd-dict-v1.sem": v2(TYPICAL, prompt_codec=ZSTD, seed=1, width=768, height=512).to_bytes(),
+        "v2-ancillary-ext.sem": with_crc16(bytes([MAGIC_V2, packet[0], packet[1] | 0x40, 0xF0]) + packet[2:]),
+        "v2-packet.semp": packet,
+        "v2-packet-no-seed.semp": no_seed.to_packet(),
+        "v2-packet-exact-size.semp": exact.to_packet(),
+    }
+
+
+def with_crc16(body: bytes) -> bytes:
+    return body + crc16(body).to_bytes(2, "little")
+
+
+def v2_invalid_files(valid: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
+    default, packet = valid["v2-default.sem"], valid["v2-packet.semp"]
+    ids, cls, rest = packet[0], packet[1], packet[2:]  # 0x13, 0x81 (seed, 512x512), seed 0 + payload
+    payload = rest[1:]
+
+    def f(body: bytes) -> bytes:  # a CRC-valid v2 file from a packet body
+        return with_crc16(bytes([MAGIC_V2]) + body)
+
+    out: dict[str, tuple[bytes, str]] = {
+        "v2-bad-crc.sem": (default[:-1] + bytes([default[-1] ^ 0x01]), "CRC-16 mismatch"),
+        "v2-bit-flip.sem": (default[:10] + bytes([default[10] ^ 0x10]) + default[11:], "CRC-16 mismatch"),
+        "v2-trailing-zero.sem": (default + b"\x00", "CRC-16 mismatch"),
+        "v2-trailing-in-payload.sem": (f(packet + b"\x00"), "prompt payload"),
+        "v2-version-3.sem": (bytes([MAGIC_V2 + 1]) + default[1:], "format version 3"),
+        "v2-oversize-file.sem": (bytes([MAGIC_V2]) + b"\x00" * MAX_FILE_BYTES, "larger than 4096"),
+        "v2-no-payload.sem": (f(bytes([ids, cls, 0])), "truncated: no payload"),
+        "v2-short.sem": (f(bytes([ids, 0x01])), "at least 6"),
+        "v2-critical-ext-01.sem": (f(bytes([ids, cls | 0x40, 0x01]) + rest), "unknown critical extension bits 0x01"),
+        "v2-critical-ext-08.sem": (f(bytes([ids, cls | 0x40, 0xF8]) + rest), "unknown critical extension bits 0x08"),
+        "v2-ext-zero.sem": (f(bytes([ids, cls | 0x40, 0x00]) + rest), "extension-flags byte 0x00"),
+        "v2-reserved-size-class.sem": (f(bytes([ids, 0x80 | (len(SIZE_CLASSES) + 1)]) + rest), f"unknown size class {len(SIZE_CLASSES) + 1}"),
+        "v2-size-class-63.sem": (f(bytes([ids, 0x80 | 63]) + rest), "unknown size class 63"),
+        "v2-exact-size-non-canonical.sem": (f(bytes([ids, 0x80]) + varint.encode(512) * 2 + rest), "non-canonical: it has size class 1"),
+        "v2-width-0.sem": (f(bytes([ids, 0x80]) + varint.encode(0) + varint.encode(5) + rest), "width 0 is outside"),
+        "v2-height-8193.sem": (f(bytes([ids, 0x80]) + varint.encode(5) + varint.encode(8193) + rest), "height 8193 is outside"),
+        "v2-width-3-byte-varint.sem": (f(bytes([ids, 0x80]) + b"\x80\x80\x01" + varint.encode(5) + rest), "width field is longer than 2 bytes"),
+        "v2-seed-4294967296.sem": (f(bytes([ids, cls]) + varint.encode(2**32) + payload), "seed 4294967296 is outside"),
+        "v2-seed-overlong.sem": (f(bytes([ids, cls, 0x80, 0x00]) + payload), "non-canonical varint in the seed"),
+        "v2-decoder-0.sem": (f(bytes([ids & 0x0F, cls]) + rest), "invalid decoder ID 0 .reserved."),
+        "v2-codec-0.sem": (f(bytes([ids & 0xF0, cls]) + rest), "invalid prompt codec ID 0 .reserved."),
+        "v2-decoder-14.sem": (f(bytes([0xE0 | ids & 0x0F, cls]) + rest), "unknown decoder ID 14"),
+        "v2-escaped-decoder-99.sem": (f(bytes([0xF0 | ids & 0x0F, cls, 99]) + rest), "unknown decoder ID 99"),
+        "v2-escaped-codec-16383.sem": (f(bytes([ids | 0x0F, cls]) + varint.encode(16383) + rest), "unknown prompt codec ID 16383"),
+        "v2-escaped-id-non-canonical.sem": (f(bytes([0xF0 | ids & 0x0F, cls, 1]) + rest), "escaped decoder ID 1 .non-canonical"),
+        "v2-escaped-id-3-byte-varint.sem": (f(bytes([0xF0 | ids & 0x0F, cls, 0x80, 0x80, 0x01]) + rest), "decoder ID field is longer than 2 bytes"),
+        "v2-packet-trailing-zero.semp": (packet + b"\x00", "prompt payload"),
+        "v2-packet-empty.semp": (b"", "empty packet"),
+        "v2-packet-oversize.semp": (b"\x13" + b"\x00" * (MAX_FILE_BYTES - 3), "larger than 4093"),
+        "v2-packet-reserved-size-class.semp": (bytes([ids, 0x80 | 63]) + rest, "unknown size class 63"),
+    }
+    for n in range(len(default)):
+        out[f"v2-truncated-{n}.sem"] = (default[:n], "empty file|truncated|CRC-16 mismatch")
+    for n in range(len(packet)):
+        out[f"v2-packet-truncated-{n}.semp"] = (packet[:n], "empty packet|truncated|invalid prompt|prompt payload")
+    return out
+
+
+def decode_any(rel: str, data: bytes) -> SemFile:
+    """Packets (``.semp``) through decode_packet, files through decode."""
+    return decode_packet(data) if rel.endswith(".semp") else decode(data)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     root = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent / "spec" / "vectors"
@@ -120,15 +202,18 @@ def main(argv: list[str] | None = None) -> int:
     (root / "invalid").mkdir(parents=True, exist_ok=True)
     index: dict = {"valid": {}, "invalid": {}}
     valid = valid_files()
-    for name, data in valid.items():
-        rel = f"valid/{name}.sem"
+    valid_v2 = v2_valid_files()
+    all_valid = {f"{name}.sem": data for name, data in valid.items()} | valid_v2
+    all_invalid = {f"{name}.sem": v for name, v in invalid_files(valid).items()} | v2_invalid_files(valid_v2)
+    for name, data in all_valid.items():
+        rel = f"valid/{name}"
         (root / rel).write_bytes(data)
-        index["valid"][rel] = decode(data).to_json(len(data))
-    for name, (data, fragment) in invalid_files(valid).items():
-        rel = f"invalid/{name}.sem"
+        index["valid"][rel] = decode_any(rel, data).to_json(len(data))
+    for name, (data, fragment) in all_invalid.items():
+        rel = f"invalid/{name}"
         (root / rel).write_bytes(data)
         try:
-            decode(data)
+            decode_any(rel, data)
         except FormatError as exc:
             if not re.search(fragment, str(exc)):
                 raise SystemExit(f"{rel}: the error {str(exc)!r} does not match {fragment!r}") from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..container import read
+from ..container import read, read_packet
 from ..registry import decoder_by_name, decoder_names
 from .common import CliError, output_paths, device_option, message, model_dir_option, quiet_option, run_main, sem_errors, version_option
 
@@ -32,17 +32,19 @@ def save_image(image, path: str) -> None:
 @click.option("--format", "fmt", default="png", show_default=True, help="Image format with -d (png, jpg, webp...).")
 @click.option("--decoder", type=click.Choice(decoder_names()), default=None,
               help="Render with this decoder instead of the file's own (only the file's own deterministic decoder reproduces the encoder's picture).")
+@click.option("--packet", is_flag=True, help="The inputs are v2 packets (spec/sem-v2.md section 7), not .sem files.")
 @device_option
 @model_dir_option
 @quiet_option
 @version_option("semdec")
 @sem_errors
-def semdec(files, output, outdir, fmt, decoder, device, model_dir, quiet):
+def semdec(files, output, outdir, fmt, decoder, packet, device, model_dir, quiet):
     """Decode .sem files into images with the file's decoder (or --decoder).
 
     \b
       semdec photo.sem -o photo.png
       semdec a.sem b.sem -d out/ --model-dir ~/models
+      semdec --packet p.semp -o p.png
 
     The image is rendered at the decoder's native size and then scaled to
     cover the stored width x height and centre-cropped (spec section 8).
@@ -53,7 +55,7 @@ def semdec(files, output, outdir, fmt, decoder, device, model_dir, quiet):
         if Path(out).suffix.lower() not in IMAGE_EXTENSIONS:
             raise CliError(f"{out}: unknown image extension; use one of {', '.join(sorted(IMAGE_EXTENSIONS))}", 2)
     # Parse every file first: a bad file fails before any model loads or any folder is made.
-    sems = [read(f)[0] for f in files]
+    sems = [(read_packet if packet else read)(f)[0] for f in files]
     if outdir:
         try:
             os.makedirs(outdir, exist_ok=True)

@@ -50,7 +50,7 @@ REFERENCE_PRESET = {
 MAX_PROMPT_JSON_BYTES = 64 * 1024
 
 
-def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet):
+def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet, format_version=1, packet=False):
     raw = read_bounded(prompt_path, MAX_PROMPT_JSON_BYTES, what="prompt JSON file")
     try:
         prompt = Prompt.from_json(raw)
@@ -65,10 +65,12 @@ def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, 
         seed = 0
     _check_token_limit(prompt, spec, prompt_path, quiet)
     width, height = size
-    sem = SemFile.create(prompt, decoder=decoder, prompt_codec=prompt_codec, seed=seed, width=width, height=height)
-    data = sem.to_bytes()
+    sem = SemFile.create(prompt, decoder=decoder, prompt_codec=prompt_codec, seed=seed, width=width, height=height,
+                         version=format_version)
+    data = sem.to_packet() if packet else sem.to_bytes()
     atomic_write(output, data)
-    message(f"semenc: {output}: {len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}", quiet=quiet)
+    what = "v2 packet, " if packet else "v2, " if format_version == 2 else ""
+    message(f"semenc: {output}: {what}{len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}", quiet=quiet)
 
 
 def _check_token_limit(prompt: Prompt, spec, prompt_path: str, quiet: bool) -> None:
@@ -110,6 +112,10 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @click.option("--size", default="512x512", metavar="WxH", help="With --prompt: the original size stored (default 512x512).")
 @click.option("--decoder", type=click.Choice(decoder_names()), default=None, help=f"Decoder (default {DEFAULT_DECODER}).")
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC, show_default=True)
+@click.option("--format-version", type=click.Choice(["1", "2"]), default=None,
+              help="With --prompt: container version (default 1; 2 is spec/sem-v2.md, 6 bytes of overhead).")
+@click.option("--packet", is_flag=True,
+              help="With --prompt: write the v2 packet form (no magic, no CRC; for a transport that checks integrity).")
 @loop_size_options(defaults=False)
 @click.option("--budget", type=click.IntRange(16, 4096), default=None, help="Whole-file byte budget (default 160).")
 @click.option("--patience", type=click.IntRange(1, 64), default=None, metavar="R",
@@ -137,7 +143,7 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @quiet_option
 @version_option("semenc")
 @sem_errors
-def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, n, m, k, budget, patience, no_budget,
+def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, format_version, packet, n, m, k, budget, patience, no_budget,
            max_text_bytes, describer, describer_model, vocab, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
            max_cost, device, model_dir, quiet):
     """Encode images into .sem files by CLIP-guided prompt refinement.
@@ -146,6 +152,8 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
       semenc photo.jpg -o photo.sem
       semenc a.jpg b.png -d out/
       semenc --prompt prompt.json -o p.sem --seed 3 --size 768x512
+      semenc --prompt prompt.json -o p.sem --format-version 2
+      semenc --prompt prompt.json -o p.semp --packet
 
     Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 missing backend/model/API key.
     """
@@ -161,10 +169,17 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
             raise CliError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to encoding images, not to --prompt", 2)
         if not output:
             raise CliError("--prompt needs -o OUT", 2)
-        _encode_prompt_file(prompt_path, output, seed, parse_size(size), decoder or DEFAULT_DECODER, prompt_codec, quiet)
+        if packet and format_version == "1":
+            raise CliError("--packet is the v2 packet form; it cannot be --format-version 1", 2)
+        version = 2 if packet else int(format_version or 1)
+        _encode_prompt_file(prompt_path, output, seed, parse_size(size), decoder or DEFAULT_DECODER, prompt_codec, quiet,
+                            format_version=version, packet=packet)
         return 0
     if not images:
         raise CliError("give IMAGE... to encode, or --prompt PROMPT.json (see --help)", 2)
+    container_flags = [flag for flag, v in (("--format-version", format_version), ("--packet", packet or None)) if v is not None]
+    if container_flags:
+        raise CliError(f"{', '.join(container_flags)}: for now only with --prompt (images are written as v1 files)", 2)
     if seed is not None:
         raise CliError("--seed applies to --prompt; the encoder chooses seeds itself", 2)
     from ..encoder import DEFAULT_BUDGET, REFERENCE_LOOP, EncoderConfig

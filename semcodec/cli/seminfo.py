@@ -7,16 +7,17 @@ import sys
 
 import click
 
-from ..container import read
+from ..container import read, read_packet
 from ..errors import SemError
 from .common import run_main, sem_errors, version_option
 
 
-def _human(path: str, sem, size: int) -> str:
+def _human(path: str, sem, size: int, packet: bool = False) -> str:
     p = sem.prompt
     det = "deterministic" if sem.decoder.deterministic else "non-deterministic"
+    form = "v2 packet" if packet else f".sem v{sem.version}"
     lines = [
-        f"{path}: .sem v{sem.version}, {size} bytes, {sem.bpp(size):.5f} bpp at {sem.width}x{sem.height}",
+        f"{path}: {form}, {size} bytes, {sem.bpp(size):.5f} bpp at {sem.width}x{sem.height}",
         f"  decoder       {sem.decoder.name} (id {sem.decoder.id}, {det})",
         f"  prompt codec  {sem.prompt_codec.name} (id {sem.prompt_codec.id})",
         f"  seed          {sem.seed if sem.seed is not None else 'none'}",
@@ -52,19 +53,23 @@ def _emit(text: str) -> None:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("files", nargs=-1, required=True, metavar="FILE.sem...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file (spec section 5), one per line.")
+@click.option("--packet", is_flag=True, help="The inputs are v2 packets (no magic, no CRC); a packet cannot be recognised by itself.")
 @version_option("seminfo")
 @sem_errors
-def seminfo(files: tuple[str, ...], as_json: bool) -> None:
-    """Print the header and prompt of .sem files ("-" reads stdin).
+def seminfo(files: tuple[str, ...], as_json: bool, packet: bool) -> None:
+    """Print the header and prompt of .sem files, v1 or v2 ("-" reads stdin).
 
     Exit codes: 0 ok, 2 usage, 3 invalid file, 4 missing backend, 1 other.
     """
     for path in files:
-        sem, size = read(path)
+        sem, size = (read_packet if packet else read)(path)
         if as_json:
-            _emit(json.dumps(sem.to_json(size), ensure_ascii=False))
+            doc = sem.to_json(size)
+            if packet:
+                doc["packet"] = True
+            _emit(json.dumps(doc, ensure_ascii=False))
         else:
-            _emit(_human(path, sem, size))
+            _emit(_human(path, sem, size, packet))
 
 
 def main(argv: list[str] | None = None) -> int:
