@@ -106,7 +106,7 @@ def test_every_registered_prompt_codec_becomes_a_column(monkeypatch):
     extra = PromptCodecSpec(id=99, name="test-codec", module="zstd_dict", description="a second codec for the test")
     monkeypatch.setattr(R, "PROMPT_CODECS", (*R.PROMPT_CODECS, extra))
     cols = R.columns()
-    assert cols.index("test-codec") < cols.index("sem") and cols[-1] == "sem:test-codec"
+    assert cols.index("test-codec") < cols.index("sem") and cols[-3:] == ["sem:test-codec", "sem-v2", "sem-packet"]
     rows = R.rate_rows(PROMPTS[:2])
     assert all(r["test-codec"] == r["zstd-dict-v1"] > 0 for r in rows)
     assert all(r["sem:test-codec"] == r["sem"] for r in rows)  # same payload bytes, same header size
@@ -121,7 +121,7 @@ def test_the_shipped_layout_measures_the_default_codec_as_the_file(monkeypatch):
     monkeypatch.setattr(R, "DEFAULT_PROMPT_CODEC", DEFAULT_PROMPT_CODEC)
     assert DEFAULT_PROMPT_CODEC == "lm-ac-v2"
     cols = R.columns()
-    assert cols[-3:] == ["sem", "sem:zstd-dict-v1", "sem:lm-ac-v1"]
+    assert cols[-5:] == ["sem", "sem:zstd-dict-v1", "sem:lm-ac-v1", "sem-v2", "sem-packet"]
     for p, row in zip(PROMPTS, R.rate_rows(PROMPTS)):
         assert row["sem"] == R.sem_overhead() + row["lm-ac-v2"]
         assert row["sem:zstd-dict-v1"] == R.sem_overhead() + row["zstd-dict-v1"]
@@ -160,7 +160,7 @@ def test_json_output_and_the_sembench_group(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["prompts"] == 3 and data["sem_overhead_bytes_per_file"] == 16
     assert [m["name"] for m in data["methods"]] == R.columns()
-    sem = data["methods"][-1]
+    sem = next(m for m in data["methods"] if m["name"] == "sem")
     assert sem["total_bytes"] == sum(r["sem"] for r in R.rate_rows(PROMPTS))
     assert data["sem_mean_bpp_512"] == pytest.approx(8 * sem["mean_bytes"] / 512**2)
 
@@ -221,3 +221,10 @@ def test_load_errors_are_sem_errors_with_exit_code_3(tmp_path):
     with pytest.raises(SemError, match="no such file") as info:
         R.load_prompts(str(tmp_path / "missing.jsonl"))
     assert info.value.exit_code == 3
+
+
+def test_v2_rows_are_the_v2_file_and_packet_of_the_default_codec():
+    for row in R.rate_rows(PROMPTS):
+        assert row["sem-v2"] == R.sem_overhead(version=2) + row[R.DEFAULT_PROMPT_CODEC] == row["sem"] - 10
+        assert row["sem-packet"] == R.sem_overhead(version="packet") + row[R.DEFAULT_PROMPT_CODEC] == row["sem-v2"] - 3
+    assert (R.sem_overhead(), R.sem_overhead(version=2), R.sem_overhead(version="packet")) == (16, 6, 3)

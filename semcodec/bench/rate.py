@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Iterable
 
-from ..container import SemFile, overhead_bytes
+from ..container import SemFile, encode, encode_packet, overhead_bytes, packet_overhead_bytes
 from ..errors import InputError, PromptError
 from ..prompt import Prompt
 from ..promptcodec import decode_prompt, encode_prompt
@@ -50,8 +50,13 @@ def _other_codecs() -> list:
 
 def columns() -> list[str]:
     """Row keys in table order: the baselines, every registered prompt codec, then the
-    whole file: ``sem`` (default codec) and ``sem:<codec>`` for every other codec."""
-    return [*BASELINES, *(c.name for c in PROMPT_CODECS), "sem", *(f"sem:{c.name}" for c in _other_codecs())]
+    whole v1 file: ``sem`` (default codec) and ``sem:<codec>`` for every other codec;
+    last the default codec in container v2: ``sem-v2`` (file) and ``sem-packet``."""
+    return [*BASELINES, *(c.name for c in PROMPT_CODECS), "sem", *(f"sem:{c.name}" for c in _other_codecs()),
+            *V2_COLUMNS]
+
+
+V2_COLUMNS = ("sem-v2", "sem-packet")
 
 
 def _zstd19():
@@ -82,19 +87,22 @@ def rate_rows(prompts: Iterable[Prompt]) -> list[dict[str, int]]:
         for column, spec in sem_columns:
             sem = SemFile(prompt=prompt, decoder=decoder, prompt_codec=spec, seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
             row[column] = len(sem.to_bytes())
+        sem = SemFile(prompt=prompt, decoder=decoder, prompt_codec=prompt_codec_by_name(DEFAULT_PROMPT_CODEC),
+                      seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
+        row["sem-v2"] = len(encode(sem, version=2))
+        row["sem-packet"] = len(encode_packet(sem))
         rows.append(row)
     return rows
 
 
-def sem_overhead() -> int:
-    """Header + CRC bytes of the ``sem`` column's files (everything but the payload)."""
-    return overhead_bytes(
-        seed=SEM_SEED,
-        width=SEM_SIZE,
-        height=SEM_SIZE,
-        decoder_id=decoder_by_name(DEFAULT_DECODER).id,
-        codec_id=prompt_codec_by_name(DEFAULT_PROMPT_CODEC).id,
-    )
+def sem_overhead(version: int | str = 1) -> int:
+    """Bytes of the ``sem`` column's files that are not payload (header + CRC); ``version`` 2
+    for the ``sem-v2`` column, ``"packet"`` for ``sem-packet``."""
+    kw = dict(seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE, decoder_id=decoder_by_name(DEFAULT_DECODER).id,
+              codec_id=prompt_codec_by_name(DEFAULT_PROMPT_CODEC).id)
+    if version == "packet":
+        return packet_overhead_bytes(**kw)
+    return overhead_bytes(version=version, **kw)
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,10 @@ def summarise(rows: list[dict[str, int]], source: str) -> Summary:
     for name in columns():
         values = [r[name] for r in rows]
         total = sum(values)
-        if name == "sem" or name.startswith("sem:"):
+        if name in V2_COLUMNS:
+            form = "file" if name == "sem-v2" else "packet (no magic, no CRC)"
+            label = f".sem v2 {form}, {DEFAULT_PROMPT_CODEC}"
+        elif name == "sem" or name.startswith("sem:"):
             codec = name[4:] or DEFAULT_PROMPT_CODEC
             label = f".sem file ({codec}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})"
         else:
@@ -160,11 +171,15 @@ def format_table(summary: Summary) -> str:
         )
     ov = summary.overhead_bytes
     sem = next(m for m in summary.methods if m["name"] == "sem")
+    v2 = next(m for m in summary.methods if m["name"] == "sem-v2")
+    ov2, ovp = sem_overhead(version=2), sem_overhead(version="packet")
     lines += [
         "",
         f".sem fixed overhead: {ov} bytes a file (header {ov - 4} + CRC-32 4), {ov * n} bytes in all; "
         f"mean .sem {sem['mean_bytes']:.1f} bytes = {8 * sem['mean_bytes'] / (SEM_SIZE * SEM_SIZE):.5f} bpp at "
         f"{SEM_SIZE}x{SEM_SIZE}",
+        f".sem v2: {ov2} bytes a file (header {ov2 - 2} + CRC-16 2), mean {v2['mean_bytes']:.1f} bytes; "
+        f"packet {ovp} bytes (spec/sem-v2.md)",
     ]
     return "\n".join(lines)
 
