@@ -145,8 +145,11 @@ class RDReport:
     runs: int = 0  # codec runs actually made (cache misses)
 
 
-def _measure(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer, key: str) -> dict:
+def _measure(codec: Codec, param: Any, img: DatasetImage, scorer: Scorer, key: str,
+             keep: dict | None = None) -> dict:
     out = codec.run(img.image, param)
+    if keep is not None:  # the HTML report's reconstruction (cached records hold no pixels)
+        keep[(codec.name, slug(param), img.name)] = out.reconstruction
     nbytes = len(out.bytes_)
     rec: dict[str, Any] = {
         "key": key,
@@ -207,11 +210,13 @@ def run_rd(
     versions: dict | None = None,
     dataset_label: str = "",
     truths: dict[str, str] | None = None,
+    html: bool = False,
 ) -> RDReport:
     """Run every codec over every point and image; write all outputs into ``out_dir``.
 
     ``truths`` (image name -> true prompt text) adds the world oracle's
-    columns to the sem rows (see :mod:`semcodec.world.oracle`).
+    columns to the sem rows (see :mod:`semcodec.world.oracle`).  ``html``
+    also writes ``report.html`` (:func:`write_html_report`).
     """
     scorer = scorer or Scorer()
     out = Path(out_dir)
@@ -222,6 +227,7 @@ def run_rd(
     all_rows: list[dict] = []
     failures: list[str] = []
     runs = 0
+    kept: dict = {}  # (codec, param slug, image) -> reconstruction, for the HTML report
     bar = click.progressbar(
         length=total, label="sembench rd", hidden=not progress, file=sys.stderr, show_pos=True
     )
@@ -237,7 +243,8 @@ def run_rd(
                     if rec is None:
                         runs += 1
                         try:
-                            rec = _measure(codec, param, img, scorer, key)
+                            keep = kept if html and param == report_point(codec) else None
+                            rec = _measure(codec, param, img, scorer, key, keep)
                         except SemError as exc:
                             msg = f"{codec.name} {param} on {img.name}: {exc}"
                             failures.append(msg)
@@ -288,5 +295,93 @@ def run_rd(
                              describe_metrics=describe_metrics, failures=failures, metric=metric,
                              dataset_label=dataset_label)
     atomic_write(out / "summary.md", summary.encode("utf-8"))
+    if html:
+        write_html_report(out, images, codecs, all_rows, kept, command=command, dataset_label=dataset_label,
+                          failures=failures)
     return RDReport(docs=docs, rows=all_rows, failures=failures, metric=metric, runs=runs)
 
+
+
+# ---------------------------------------------------------------------------
+# The HTML report
+# ---------------------------------------------------------------------------
+
+
+def report_point(codec: Codec) -> Any:
+    """The one parameter value the report shows images for: the reference point, else the middle one."""
+    pts = codec.points()
+    if codec.reference is not None and codec.reference in pts:
+        return codec.reference
+    return pts[len(pts) // 2] if pts else None
+
+
+def _reconstruction(codec: Codec, rec: dict, img: DatasetImage, kept: dict):
+    """The report point's reconstruction: kept from this run, else re-made (None if it cannot be).
+
+    Pixel codecs are deterministic and cheap: run again.  The sem codec with a
+    deterministic decoder: render its file's bytes again.  A non-deterministic
+    one is not re-rendered (a different picture, perhaps a paid call)."""
+    k = (codec.name, slug(rec["param"]), img.name)
+    if k in kept:
+        return kept[k]
+    if "error" in rec:
+        return None
+    if isinstance(codec, SemCodec):
+        hexdata = rec.get("info", {}).get("sem_hex")
+        if not codec.deterministic or not hexdata:
+            return None
+        from ..container import decode
+        from ..decoder import render
+
+        return M.match_size(render(decode(bytes.fromhex(hexdata)), codec.generator), img.image)
+    return codec.run(img.image, rec["param"]).reconstruction
+
+
+def _table(codecs: Sequence[Codec], rows: list[dict]) -> list[dict]:
+    out = []
+    for codec in codecs:
+        for p in codec.points():
+            rs = [r for r in rows if r.get("codec") == codec.name and slug(r.get("param")) == slug(p)]
+            ok = bool(rs) and all("error" not in r for r in rs)
+            out.append({
+                "codec": codec.name, "param": p,
+                "bpp": M.total_bpp([r["bytes"] for r in rs], [r["width"] * r["height"] for r in rs]) if ok else None,
+                "mean_bytes": M.mean_or_none(r["bytes"] for r in rs) if ok else None,
+                "clipsim": M.mean_or_none(r.get("clipsim") for r in rs) if ok else None,
+                "clipsim_judge": M.mean_or_none(r.get("clipsim_judge") for r in rs) if ok else None,
+                "oracle_f1": M.mean_or_none(r.get("oracle_f1") for r in rs) if ok else None,
+            })
+    return out
+
+
+def write_html_report(out: Path, images: list[DatasetImage], codecs: Sequence[Codec], rows: list[dict], kept: dict,
+                      *, command: str = "", dataset_label: str = "", failures: Sequence[str] = ()) -> Path:
+    """``out/report.html``: the plot, the table, and per image the report point of every codec and
+    the sem codec's refinement gallery (renders re-made for a deterministic decoder)."""
+    from .html_report import build_rd_report, rerender_gallery
+
+    by_key = {(r.get("codec"), slug(r.get("param")), r.get("image")): r for r in rows}
+    per_image = []
+    for img in images:
+        entry: dict[str, Any] = {"name": img.name, "original": img.image, "recons": []}
+        for codec in codecs:
+            p = report_point(codec)
+            rec = by_key.get((codec.name, slug(p), img.name))
+            if rec is None:
+                continue
+            entry["recons"].append({"codec": codec.name, "param": p, "bytes": rec.get("bytes"),
+                                    "clipsim": rec.get("clipsim"), "image": _reconstruction(codec, rec, img, kept)})
+            gallery = rec.get("info", {}).get("gallery")
+            if isinstance(codec, SemCodec) and gallery:
+                entry["gallery"] = gallery
+                entry["gallery_param"] = p
+                entry["renders"] = rerender_gallery(gallery, codec.generator, img.image.width, img.image.height)
+        per_image.append(entry)
+    rd_png = (out / "rd.png").read_bytes() if (out / "rd.png").is_file() else None
+    notes = [f"failed: {f}" for f in failures]
+    notes.append("Images per codec at one point: its reference point, else the middle of its sweep.")
+    page = build_rd_report(title=f"sembench rd{': ' + dataset_label if dataset_label else ''}", rd_png=rd_png,
+                           table=_table(codecs, rows), images=per_image, command=command, notes=notes)
+    path = out / "report.html"
+    atomic_write(path, page.encode("utf-8"))
+    return path
