@@ -351,6 +351,9 @@ class SemCodec(Codec):
         recs = [match_size(render(sem, self.generator), image) for _ in range(self.decodes)]
         t2 = time.perf_counter()
         iterations = [{"t": it.t, "best_clipsim": float(it.best_clipsim)} for it in result.trace.iterations]
+        from .html_report import gallery_from_trace
+
+        gallery = gallery_from_trace(result.trace)
         info = {
             "clipsim_encoder": float(result.best_clipsim),
             "iterations": iterations,
@@ -361,6 +364,7 @@ class SemCodec(Codec):
             "sem_height": sem.height,
             "encode_s": t1 - t0,
             "decode_s": t2 - t1,
+            "gallery": gallery,  # the refinement rounds, compact (the HTML report's gallery)
         }
         return CodecOutput(bytes_=data, reconstruction=recs[0], info=info, extra_reconstructions=recs[1:])
 

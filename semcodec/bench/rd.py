@@ -149,6 +149,7 @@ def run_rd(
     dataset_label: str = "",
     truths: dict[str, str] | None = None,
     executor: Any = None,
+    html: bool = False,
 ) -> RDReport:
     """Run every codec over every point and image; write all outputs into ``out_dir``.
 
@@ -156,6 +157,7 @@ def run_rd(
     columns to the sem rows (see :mod:`semcodec.world.oracle`).  ``executor``
     runs the uncached work (:mod:`semcodec.bench.executor`; default: in this
     process with ``codecs`` and ``scorer``); everything written is the same.
+    ``html`` also writes ``report.html`` (:func:`write_html_report`).
     """
     from .executor import ImageJob, LocalExecutor, Point
 
@@ -257,5 +259,93 @@ def run_rd(
                              describe_metrics=describe_metrics, failures=failures, metric=metric,
                              dataset_label=dataset_label)
     atomic_write(out / "summary.md", summary.encode("utf-8"))
+    if html:
+        write_html_report(out, images, codecs, all_rows, {}, command=command, dataset_label=dataset_label,
+                          failures=failures)
     return RDReport(docs=docs, rows=all_rows, failures=failures, metric=metric, runs=runs, work_s=work_s)
 
+
+
+# ---------------------------------------------------------------------------
+# The HTML report
+# ---------------------------------------------------------------------------
+
+
+def report_point(codec: Codec) -> Any:
+    """The one parameter value the report shows images for: the reference point, else the middle one."""
+    pts = codec.points()
+    if codec.reference is not None and codec.reference in pts:
+        return codec.reference
+    return pts[len(pts) // 2] if pts else None
+
+
+def _reconstruction(codec: Codec, rec: dict, img: DatasetImage, kept: dict):
+    """The report point's reconstruction: kept from this run, else re-made (None if it cannot be).
+
+    Pixel codecs are deterministic and cheap: run again.  The sem codec with a
+    deterministic decoder: render its file's bytes again.  A non-deterministic
+    one is not re-rendered (a different picture, perhaps a paid call)."""
+    k = (codec.name, slug(rec["param"]), img.name)
+    if k in kept:
+        return kept[k]
+    if "error" in rec:
+        return None
+    if isinstance(codec, SemCodec):
+        hexdata = rec.get("info", {}).get("sem_hex")
+        if not codec.deterministic or not hexdata:
+            return None
+        from ..container import decode
+        from ..decoder import render
+
+        return M.match_size(render(decode(bytes.fromhex(hexdata)), codec.generator), img.image)
+    return codec.run(img.image, rec["param"]).reconstruction
+
+
+def _table(codecs: Sequence[Codec], rows: list[dict]) -> list[dict]:
+    out = []
+    for codec in codecs:
+        for p in codec.points():
+            rs = [r for r in rows if r.get("codec") == codec.name and slug(r.get("param")) == slug(p)]
+            ok = bool(rs) and all("error" not in r for r in rs)
+            out.append({
+                "codec": codec.name, "param": p,
+                "bpp": M.total_bpp([r["bytes"] for r in rs], [r["width"] * r["height"] for r in rs]) if ok else None,
+                "mean_bytes": M.mean_or_none(r["bytes"] for r in rs) if ok else None,
+                "clipsim": M.mean_or_none(r.get("clipsim") for r in rs) if ok else None,
+                "clipsim_judge": M.mean_or_none(r.get("clipsim_judge") for r in rs) if ok else None,
+                "oracle_f1": M.mean_or_none(r.get("oracle_f1") for r in rs) if ok else None,
+            })
+    return out
+
+
+def write_html_report(out: Path, images: list[DatasetImage], codecs: Sequence[Codec], rows: list[dict], kept: dict,
+                      *, command: str = "", dataset_label: str = "", failures: Sequence[str] = ()) -> Path:
+    """``out/report.html``: the plot, the table, and per image the report point of every codec and
+    the sem codec's refinement gallery (renders re-made for a deterministic decoder)."""
+    from .html_report import build_rd_report, rerender_gallery
+
+    by_key = {(r.get("codec"), slug(r.get("param")), r.get("image")): r for r in rows}
+    per_image = []
+    for img in images:
+        entry: dict[str, Any] = {"name": img.name, "original": img.image, "recons": []}
+        for codec in codecs:
+            p = report_point(codec)
+            rec = by_key.get((codec.name, slug(p), img.name))
+            if rec is None:
+                continue
+            entry["recons"].append({"codec": codec.name, "param": p, "bytes": rec.get("bytes"),
+                                    "clipsim": rec.get("clipsim"), "image": _reconstruction(codec, rec, img, kept)})
+            gallery = rec.get("info", {}).get("gallery")
+            if isinstance(codec, SemCodec) and gallery:
+                entry["gallery"] = gallery
+                entry["gallery_param"] = p
+                entry["renders"] = rerender_gallery(gallery, codec.generator, img.image.width, img.image.height)
+        per_image.append(entry)
+    rd_png = (out / "rd.png").read_bytes() if (out / "rd.png").is_file() else None
+    notes = [f"failed: {f}" for f in failures]
+    notes.append("Images per codec at one point: its reference point, else the middle of its sweep.")
+    page = build_rd_report(title=f"sembench rd{': ' + dataset_label if dataset_label else ''}", rd_png=rd_png,
+                           table=_table(codecs, rows), images=per_image, command=command, notes=notes)
+    path = out / "report.html"
+    atomic_write(path, page.encode("utf-8"))
+    return path

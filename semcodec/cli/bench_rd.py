@@ -81,6 +81,8 @@ def _command_line(ctx: click.Context) -> str:
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC,
               show_default=True, help="sem: prompt codec.")
 @loop_size_options(what="sem: ")
+@click.option("--html", "html", is_flag=True,
+              help="Also write OUT/report.html: plot, table, images and the sem refinement gallery in one file.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="Use only the first N images (sorted by name).")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Where the work runs: this process, or Ray workers (images spread over them; pip install 'semcodec[ray]').")
@@ -92,8 +94,8 @@ def _command_line(ctx: click.Context) -> str:
 @sem_errors
 def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | None, critic: str, judge: str,
        model_dir: str | None, device: str | None, decodes: int, budgets: str, decoder: str, describer: str,
-       describer_model: str | None, prompt_codec: str, n: int, m: int, k: int, limit: int | None, executor: str,
-       address: str | None, workers: int, quiet: bool) -> int:
+       describer_model: str | None, prompt_codec: str, n: int, m: int, k: int, html: bool, limit: int | None,
+       executor: str, address: str | None, workers: int, quiet: bool) -> int:
     """Rate-distortion benchmark of the codec ladder over the images in DATASET_DIR.
 
     Writes <codec>.json, per_image.csv, summary.md, rd.png (and iterations.png
@@ -148,7 +150,7 @@ def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | 
         report = run_rd(
             images, codecs, out_dir, scorer=scorer, cache_dir=cache_dir, progress=progress_enabled(quiet),
             describe_metrics="; ".join(metric_desc), command=_command_line(ctx), versions=versions(extra),
-            dataset_label=Path(dataset_dir).name, truths=truths, executor=runner,
+            dataset_label=Path(dataset_dir).name, truths=truths, executor=runner, html=html,
         )
     finally:
         if runner is not None:

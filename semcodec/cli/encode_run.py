@@ -75,7 +75,7 @@ def check_describer_model(describer: str, describer_model: str | None, preset: s
 
 
 def run_encoder(*, images, outputs, config, describer, describer_model, critic, caption, captions, trace_path,
-                preview_path, dry_run, device, model_dir, quiet, preset, vocab=None) -> int:
+                preview_path, dry_run, device, model_dir, quiet, preset, vocab=None, html_path=None) -> int:
     if vocab is not None and describer != "interrogator":
         raise CliError("--vocab is the interrogator's vocabulary: use it with --describer interrogator", 2)
     describer_model = check_describer_model(describer, describer_model, preset)
@@ -165,6 +165,8 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
 
             doc = trace_file(traces)
             atomic_write(trace_path, json.dumps(doc, indent=1, ensure_ascii=False, default=str).encode("utf-8"))
+        if html_path:
+            write_html(html_path, path, img, result, state["gen"])
         seed = "no seed" if result.sem.seed is None else f"seed {result.sem.seed}"
         message(
             f"semenc: {path} -> {out}: {result.file_bytes} bytes, {result.bpp:.5f} bpp, "
@@ -172,3 +174,20 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
             quiet=quiet,
         )
     return 0
+
+
+def write_html(html_path: str, name: str, image, result, generator) -> None:
+    """--html: the image's refinement gallery; renders re-made from the trace's text and seeds
+    (exact for a seeded deterministic decoder), else only the file's own picture is shown."""
+    from ..bench.html_report import build_encode_report, gallery_from_trace, rerender_gallery
+
+    gallery = gallery_from_trace(result.trace)
+    renders = rerender_gallery(gallery, generator, image.width, image.height)
+    if renders is None and result.best_image is not None:
+        renders = [[None] * len(r["renders"]) for r in gallery["rounds"]]
+        for i, r in enumerate(gallery["rounds"]):
+            if r["t"] == gallery["best_t"] and r.get("winner") is not None:
+                renders[i][r["winner"]] = result.best_image
+    page = build_encode_report(name=os.path.basename(name), original=image, gallery=gallery, renders=renders,
+                               output=result.trace.output)
+    atomic_write(html_path, page.encode("utf-8"))

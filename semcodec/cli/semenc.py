@@ -136,6 +136,8 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @click.option("--preview", "preview_path", default=None, metavar="IMAGE",
               help="Also save the picture the encoder chose (what a receiver decodes with a seeded decoder); one input only.")
 @click.option("--trace", "trace_path", default=None, metavar="FILE.json", help="Write the refinement trace (schema: spec/trace.md).")
+@click.option("--html", "html_path", default=None, metavar="FILE.html",
+              help="Write the refinement gallery (rounds, candidates, renders, winner) as one self-contained HTML file; one input only.")
 @click.option("--dry-run", is_flag=True, help="Print the planned model calls and estimated API cost; call nothing.")
 @click.option("--max-cost", type=float, default=None, metavar="USD", help="Stop before the estimated API spend exceeds this.")
 @device_option
@@ -145,7 +147,7 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @sem_errors
 def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, format_version, packet, n, m, k, budget, patience, no_budget,
            max_text_bytes, describer, describer_model, vocab, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
-           max_cost, device, model_dir, quiet):
+           max_cost, html_path, device, model_dir, quiet):
     """Encode images into .sem files by CLIP-guided prompt refinement.
 
     \b
@@ -162,7 +164,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
             raise CliError("--prompt encodes a given prompt; do not pass images as well", 2)
         image_only = {"-n": n, "-m": m, "-k": k, "--budget": budget, "--patience": patience, "--no-budget": no_budget or None,
                       "--max-text-bytes": max_text_bytes, "--describer": describer, "--describer-model": describer_model,
-                      "--vocab": vocab, "--caption": caption, "--captions": captions_path, "--preset": preset, "--trace": trace_path,
+                      "--vocab": vocab, "--caption": caption, "--captions": captions_path, "--preset": preset, "--trace": trace_path, "--html": html_path,
                       "--preview": preview_path, "--dry-run": dry_run or None, "--max-cost": max_cost, "-d": outdir}
         given = [flag for flag, v in image_only.items() if v is not None]
         if given:
@@ -196,6 +198,8 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         settings["budget"] = None
     if preview_path is not None and len(images) > 1:
         raise CliError("--preview is for one image", 2)
+    if html_path is not None and len(images) > 1:
+        raise CliError("--html is for one image", 2)
     if caption is not None and len(images) > 1:
         raise CliError("--caption is for one image; use --captions FILE.json for several", 2)
     config = EncoderConfig(
@@ -214,7 +218,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         images=list(images), outputs=outs, config=config, describer=settings["describer"],
         describer_model=settings["describer_model"], critic=critic, caption=caption, captions=captions,
         trace_path=trace_path, preview_path=preview_path, dry_run=dry_run, device=device, model_dir=model_dir, quiet=quiet,
-        preset=preset, vocab=vocab,
+        preset=preset, vocab=vocab, html_path=html_path,
     )
 
 
