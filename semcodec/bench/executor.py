@@ -19,10 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import MissingError, SemError
-
-RAY_INSTALL = "pip install 'semcodec[ray]'"
-MAX_ATTEMPTS = 2  # a worker that dies costs its image one retry
+from ..errors import SemError
 
 
 @dataclass(frozen=True)
@@ -103,32 +100,18 @@ class LocalExecutor:
         pass
 
 
-def _import_ray():
-    try:
-        import ray
-    except ModuleNotFoundError:
-        raise MissingError(f"--executor ray needs Ray: {RAY_INSTALL}") from None
-    return ray
-
-
 class _Worker:
     """A Ray actor: the run's models, built once, and images measured on request."""
 
     def __init__(self, setup: Any) -> None:
+        from ..raypool import limit_threads_to_assigned_cpus, worker_id
         from .loading import build_run
 
-        try:  # one worker per CPU it was given: torch must not use every core of the machine
-            import ray
-            import torch
-
-            cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
-            torch.set_num_threads(max(1, int(cpus)))
-        except ImportError:
-            pass
+        limit_threads_to_assigned_cpus()
         built = build_run(setup)
         self.codecs = {c.name: c for c in built.codecs}
         self.scorer = built.scorer
-        self.id = f"{os.uname().nodename}:{os.getpid()}"
+        self.id = worker_id()
 
     def measure(self, job: ImageJob) -> ImageResult:
         res = measure_image(job, self.codecs, self.scorer)
@@ -140,7 +123,7 @@ class _Worker:
 
 
 class RayExecutor:
-    """Images spread over ``workers`` Ray actors (a local cluster, or ``address``'s)."""
+    """Images spread over ``workers`` Ray actors (a local cluster, or ``address``'s): :class:`semcodec.raypool.RayPool`."""
 
     name = "ray"
 
@@ -148,74 +131,30 @@ class RayExecutor:
                  gpus_per_worker: float | None = None, worker_cls: type = None) -> None:
         """``worker_cls`` replaces :class:`_Worker` (same constructor and ``measure``): a subclass that
         counts or fails, for tests of the retry path."""
-        ray = _import_ray()
-        self.ray = ray
-        self.setup = setup
-        self.workers = workers
-        self._started_here = not ray.is_initialized()
-        if self._started_here:
-            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
-            if address:
-                kwargs["address"] = address
-            else:
-                kwargs["num_cpus"] = workers
-            # workers import semcodec from the same place as this process
-            root = str(Path(__file__).resolve().parents[2])
-            kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": os.pathsep.join(
-                p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}}
-            ray.init(**kwargs)
+        from ..raypool import RayPool
+
         if gpus_per_worker is None:
             gpus_per_worker = 1.0 if str(setup.device or "").startswith("cuda") else 0.0
-        self._actor_cls = ray.remote(num_cpus=1, num_gpus=gpus_per_worker, max_restarts=0)(worker_cls or _Worker)
-        self.actors = [self._actor_cls.remote(setup) for _ in range(workers)]
-        self.retried: list[str] = []
+        self.pool = RayPool(worker_cls or _Worker, setup, workers=workers, address=address,
+                            gpus_per_worker=gpus_per_worker)
+        self.workers = workers
+
+    @property
+    def retried(self) -> list[str]:
+        return self.pool.retried
 
     def run(self, jobs: Sequence[ImageJob], done: Done) -> None:
-        ray = self.ray
-        queue = list(jobs)
-        attempts = {j.name: 0 for j in jobs}
-        running: dict[Any, tuple[Any, ImageJob]] = {}
-        idle = list(self.actors)
-
-        def submit(actor, job):
-            attempts[job.name] += 1
-            running[actor.measure.remote(job)] = (actor, job)
-
-        while queue or running:
-            while idle and queue:
-                submit(idle.pop(0), queue.pop(0))
-            ready, _ = ray.wait(list(running), num_returns=1)
-            ref = ready[0]
-            actor, job = running.pop(ref)
-            try:
-                res = ray.get(ref)
-            except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as exc:
-                why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                fresh = self._actor_cls.remote(self.setup)  # the dead actor is replaced
-                self.actors = [a for a in self.actors if a is not actor] + [fresh]
-                idle.append(fresh)
-                if attempts[job.name] < MAX_ATTEMPTS:
-                    self.retried.append(job.name)
-                    queue.insert(0, job)
-                    continue
-                _deliver(job, _failed(job, f"worker died twice ({why})", attempts[job.name]), done)
-                continue
-            except ray.exceptions.RayTaskError as exc:
-                idle.append(actor)
-                _deliver(job, _failed(job, str(exc).strip().splitlines()[-1], attempts[job.name]), done)
-                continue
-            res.attempts = attempts[job.name]
-            idle.append(actor)
+        def on_result(job, res, attempts):
+            res.attempts = attempts
             _deliver(job, res, done)
 
+        def on_failure(job, why, attempts):
+            _deliver(job, _failed(job, why, attempts), done)
+
+        self.pool.run(jobs, on_result, on_failure)
+
     def close(self) -> None:
-        for a in self.actors:
-            try:
-                self.ray.kill(a)
-            except Exception:  # already gone
-                pass
-        if self._started_here:
-            self.ray.shutdown()
+        self.pool.close()
 
 
 def _failed(job: ImageJob, why: str, attempts: int) -> ImageResult:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -13,9 +12,7 @@ from ..errors import ModelUnavailableError
 from ..io import atomic_write
 from ..registry import DEFAULT_TEXT_MODEL, REFERENCE_TEXT_MODEL, decoder_by_name, text_model, text_model_notice
 from .common import CliError, message, progress_enabled
-
-# The substitute when an endpoint no longer serves the preset's DALL-E 3.
-REFERENCE_SUBSTITUTE = "gpt-image-2"
+from .image_encoder import EncodeSetup, ImageEncoder, caption_for, done_line, write_traces
 
 
 def _plan_lines(config, n_images: int, describer: str, describer_model: str | None) -> tuple[list[str], float]:
@@ -75,7 +72,8 @@ def check_describer_model(describer: str, describer_model: str | None, preset: s
 
 
 def run_encoder(*, images, outputs, config, describer, describer_model, critic, caption, captions, trace_path,
-                preview_path, dry_run, device, model_dir, quiet, preset, vocab=None, html_path=None) -> int:
+                preview_path, dry_run, device, model_dir, quiet, preset, vocab=None, html_path=None,
+                executor: str = "local", workers: int = 2, address: str | None = None) -> int:
     if vocab is not None and describer != "interrogator":
         raise CliError("--vocab is the interrogator's vocabulary: use it with --describer interrogator", 2)
     describer_model = check_describer_model(describer, describer_model, preset)
@@ -86,8 +84,6 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
         click.echo(f"estimated API cost: ${total:.4f} (estimate; nothing was called)")
         return 0
 
-    from ..backends import load_critic, load_describer, load_generator
-    from ..encoder import encode_image
     from ..imageio import load_image
 
     # Load and check every input before any model or API call.
@@ -102,17 +98,10 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
         folder = os.path.dirname(out)
         if folder:
             os.makedirs(folder, exist_ok=True)
+    setup = EncodeSetup(config=config, critic=critic, describer=describer, describer_model=describer_model,
+                        vocab=vocab, device=device, model_dir=model_dir, preset=preset)
     spec = decoder_by_name(config.decoder)
-    api_notice = describer == "openai" or spec.family == "openai"
-    crit = load_critic(critic, device=device, model_dir=model_dir)
-    gen = load_generator(spec, device=device, model_dir=model_dir)
-    if describer == "interrogator":  # scores with the loop's critic unless --describer-model names another
-        extra = {"vocabulary": vocab} if vocab else {}
-        desc = load_describer(describer, model=describer_model, device=device, model_dir=model_dir,
-                              critic=None if describer_model else crit, **extra)
-    else:
-        desc = load_describer(describer, model=describer_model, device=device, model_dir=model_dir)
-    if api_notice:
+    if describer == "openai" or spec.family == "openai":
         sent = []
         if describer == "openai":
             sent.append(f"the image, prompts and best renders go to {describer_model or DEFAULT_TEXT_MODEL}")
@@ -122,33 +111,23 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
                 if describer == "openai" else f"semenc: using the OpenAI API: {' and '.join(sent)}", quiet=False)
     if not spec.deterministic:
         message(f"semenc: {spec.name} takes no seed: files carry none, and each decode is a new picture", quiet=quiet)
+    if executor == "ray":
+        from .encode_batch import run_on_ray
 
+        return run_on_ray(setup, images=list(images), outputs=list(outputs), captions=captions, caption=caption,
+                          trace_path=trace_path, workers=workers, address=address, quiet=quiet)
+
+    encoder = ImageEncoder(setup, notify=lambda line: message(line, quiet=False))
     traces = []
     show = progress_enabled(quiet)
-    state = {"spec": spec, "gen": gen, "fallback_used": False}
-
-    def substitute():
-        """The reference preset's answer to an endpoint that no longer serves DALL-E 3."""
-        state["fallback_used"] = True
-        message(f"semenc: {state['spec'].source} is not served by this endpoint; the reference preset falls back "
-                f"to {REFERENCE_SUBSTITUTE} (quality high)", quiet=False)
-        state["spec"] = decoder_by_name(REFERENCE_SUBSTITUTE)
-        state["gen"] = load_generator(state["spec"], device=device, model_dir=model_dir)
-        return state["gen"]
-
     for path, out, img in zip(images, outputs, loaded):
-        cap = caption if caption is not None else captions.get(os.path.basename(path), captions.get(path))
-        config.caption = cap
-        config.decoder = state["spec"].name
-        can_fall_back = preset == "reference" and state["spec"].name == "dalle3" and not state["fallback_used"]
         start = time.perf_counter()
         bar = click.progressbar(length=config.n, label=os.path.basename(path), file=sys.stderr) if show else None
         try:
             if bar is not None:
                 bar.__enter__()
             progress = (lambda t, n: bar.update(1)) if bar is not None else None
-            result = encode_image(img, config=config, critic=crit, generator=state["gen"], describer=desc,
-                                  progress=progress, fallback=substitute if can_fall_back else None)
+            result = encoder.encode(img, caption_for(path, caption, captions), progress=progress)
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
@@ -161,18 +140,11 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
         result.trace.output = out
         traces.append(result.trace)
         if trace_path:  # rewritten after every image: a later failure keeps the finished images' traces
-            from ..trace import trace_file
-
-            doc = trace_file(traces)
-            atomic_write(trace_path, json.dumps(doc, indent=1, ensure_ascii=False, default=str).encode("utf-8"))
+            write_traces(trace_path, traces)
         if html_path:
-            write_html(html_path, path, img, result, state["gen"])
-        seed = "no seed" if result.sem.seed is None else f"seed {result.sem.seed}"
-        message(
-            f"semenc: {path} -> {out}: {result.file_bytes} bytes, {result.bpp:.5f} bpp, "
-            f"CLIPSim {result.best_clipsim:.4f}, {seed}, {time.perf_counter() - start:.1f} s",
-            quiet=quiet,
-        )
+            write_html(html_path, path, img, result, encoder.generator)
+        message(done_line(path, out, result.file_bytes, result.bpp, result.best_clipsim, result.sem.seed,
+                          time.perf_counter() - start), quiet=quiet)
     return 0
 
 

@@ -138,6 +138,13 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @click.option("--trace", "trace_path", default=None, metavar="FILE.json", help="Write the refinement trace (schema: spec/trace.md).")
 @click.option("--html", "html_path", default=None, metavar="FILE.html",
               help="Write the refinement gallery (rounds, candidates, renders, winner) as one self-contained HTML file; one input only.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default=None,
+              help="Where images are encoded: this process (default), or Ray workers that load the models once "
+              "(pip install 'semcodec[ray]').")
+@click.option("--address", default=None, metavar="ADDR",
+              help="ray: the cluster to join (e.g. ray://head:10001 or auto); default: a local cluster of --workers CPUs.")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help="ray: worker actors, each loading the models once (one GPU each with --device cuda; default 2).")
 @click.option("--dry-run", is_flag=True, help="Print the planned model calls and estimated API cost; call nothing.")
 @click.option("--max-cost", type=float, default=None, metavar="USD", help="Stop before the estimated API spend exceeds this.")
 @device_option
@@ -147,12 +154,13 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @sem_errors
 def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, format_version, packet, n, m, k, budget, patience, no_budget,
            max_text_bytes, describer, describer_model, vocab, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
-           max_cost, html_path, device, model_dir, quiet):
+           max_cost, html_path, executor, address, workers, device, model_dir, quiet):
     """Encode images into .sem files by CLIP-guided prompt refinement.
 
     \b
       semenc photo.jpg -o photo.sem
       semenc a.jpg b.png -d out/
+      semenc data/*.png -d out/ --executor ray --workers 4
       semenc --prompt prompt.json -o p.sem --seed 3 --size 768x512
       semenc --prompt prompt.json -o p.sem --format-version 2
       semenc --prompt prompt.json -o p.semp --packet
@@ -165,7 +173,8 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         image_only = {"-n": n, "-m": m, "-k": k, "--budget": budget, "--patience": patience, "--no-budget": no_budget or None,
                       "--max-text-bytes": max_text_bytes, "--describer": describer, "--describer-model": describer_model,
                       "--vocab": vocab, "--caption": caption, "--captions": captions_path, "--preset": preset, "--trace": trace_path, "--html": html_path,
-                      "--preview": preview_path, "--dry-run": dry_run or None, "--max-cost": max_cost, "-d": outdir}
+                      "--preview": preview_path, "--dry-run": dry_run or None, "--max-cost": max_cost, "-d": outdir,
+                      "--executor": executor, "--address": address, "--workers": workers}
         given = [flag for flag, v in image_only.items() if v is not None]
         if given:
             raise CliError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to encoding images, not to --prompt", 2)
@@ -200,6 +209,14 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         raise CliError("--preview is for one image", 2)
     if html_path is not None and len(images) > 1:
         raise CliError("--html is for one image", 2)
+    if executor != "ray" and (address is not None or workers is not None):
+        raise CliError("--address and --workers are for --executor ray", 2)
+    if executor == "ray" and (preview_path is not None or html_path is not None):
+        raise CliError("--preview and --html are for one image in this process; leave out --executor ray", 2)
+    if executor == "ray" and not dry_run:  # without Ray: exit 4 with the install command, before any model loads
+        from ..raypool import import_ray
+
+        import_ray()
     if caption is not None and len(images) > 1:
         raise CliError("--caption is for one image; use --captions FILE.json for several", 2)
     config = EncoderConfig(
@@ -219,6 +236,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         describer_model=settings["describer_model"], critic=critic, caption=caption, captions=captions,
         trace_path=trace_path, preview_path=preview_path, dry_run=dry_run, device=device, model_dir=model_dir, quiet=quiet,
         preset=preset, vocab=vocab, html_path=html_path,
+        executor=executor or "local", workers=workers or 2, address=address,
     )
 
 
