@@ -79,7 +79,9 @@ def test_without_weights_pixel_run_succeeds_with_null_clip_columns(small_ds, tmp
     no_weights(monkeypatch)
     out = tmp_path / "out"
     rc = bench_rd.main([str(small_ds), "--codecs", "jpeg,lowres-png", "--out", str(out), "--quiet"])
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "oracle_f1" not in captured.out and len(captured.out.splitlines()) == 1 + 6 + 3  # no true prompts
     assert rc == 0
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -295,7 +297,7 @@ def test_with_tiny_models_through_the_real_loaders(small_ds, tmp_path, tiny_mode
     check_png(out / "iterations.png")
 
 
-def test_world_dataset_gets_the_oracle_column_for_sem_rows_only(tmp_path):
+def test_world_dataset_gets_the_oracle_column_for_sem_rows_only(tmp_path, capsys):
     pytest.importorskip("open_clip", reason="the tiny CLIPs need the 'local' extra")
     from semcodec.world.dataset import write_dataset
 
@@ -321,6 +323,12 @@ def test_world_dataset_gets_the_oracle_column_for_sem_rows_only(tmp_path):
         mine = [r for r in rows if r["codec"] == "sem" and r["image"] == rec["image"]]
         assert float(mine[0]["oracle_f1"]) == pytest.approx(score_text(truths[rec["image"]], rec["info"]["prompt"]).f1)
     assert "oracle F1" in (out / "summary.md").read_text()
+    table = capsys.readouterr().out.splitlines()  # the data on stdout: a line per point, the oracle column
+    assert table[0].split() == ["codec", "param", "bpp", "mean_bytes", "clipsim", "clipsim_judge", "oracle_f1"]
+    assert [line.split()[:2] for line in table[1:]] == [["sem", "64"], ["lowres-png", "8"], ["lowres-png", "16"],
+                                                        ["lowres-png", "32"]]
+    assert float(table[1].split()[-1]) == pytest.approx(sem["oracle_f1"][0], abs=6e-4)
+    assert all(line.split()[-1] == "-" for line in table[2:])
 
 
 def test_bad_prompts_jsonl_is_bad_input(tmp_path):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -109,6 +109,7 @@ class RDReport:
     metric: str | None  # what rd.png shows: "clipsim" or "psnr"
     runs: int = 0  # codec runs actually made (cache misses)
     work_s: float = 0.0  # wall seconds the executor spent measuring them
+    table: list[dict] = field(default_factory=list)  # one per (codec, point): bpp, mean bytes, CLIPSims, oracle F1
 
 
 def _aggregate(codec: Codec, points: list, rows_by_point: dict, images: list[DatasetImage],
@@ -262,7 +263,8 @@ def run_rd(
     if html:
         write_html_report(out, images, codecs, all_rows, {}, command=command, dataset_label=dataset_label,
                           failures=failures)
-    return RDReport(docs=docs, rows=all_rows, failures=failures, metric=metric, runs=runs, work_s=work_s)
+    return RDReport(docs=docs, rows=all_rows, failures=failures, metric=metric, runs=runs, work_s=work_s,
+                    table=_table(codecs, all_rows))
 
 
 

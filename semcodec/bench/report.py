@@ -104,3 +104,18 @@ def render_summary(docs: dict, codecs: Sequence[Codec], images: list[DatasetImag
         lines.append("")
     return "\n".join(lines)
 
+
+
+def text_table(table: Sequence[dict]) -> str:
+    """The run's one-line-per-point table for stdout (``RDReport.table``); the oracle column only where
+    some row has one (a data set with true prompts)."""
+    oracle = any(r.get("oracle_f1") is not None for r in table)
+    head = ["codec", "param", "bpp", "mean_bytes", "clipsim", "clipsim_judge"] + (["oracle_f1"] if oracle else [])
+    specs = {"bpp": ".5f", "mean_bytes": ".1f", "clipsim": ".4f", "clipsim_judge": ".4f", "oracle_f1": ".3f"}
+    lines = [head]
+    for r in table:
+        lines.append([str(r["codec"]), str(r["param"])]
+                     + [_fmt(r.get(c), specs[c]) if r.get(c) is not None else "-" for c in head[2:]])
+    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
+    return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+                     for row in lines)

@@ -99,7 +99,8 @@ def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | 
     """Rate-distortion benchmark of the codec ladder over the images in DATASET_DIR.
 
     Writes <codec>.json, per_image.csv, summary.md, rd.png (and iterations.png
-    when sem ran) into --out.  Without CLIP weights the CLIP columns are null.
+    when sem ran) into --out, and prints one line per codec point on stdout
+    (bpp, mean bytes, CLIPSim, judge, and oracle F1 for a data set with true prompts).  Without CLIP weights the CLIP columns are null.
     Exit codes: 0 ok, 1 some runs failed, 2 usage, 3 bad input, 4 nothing could run.
     """
     ctx = click.get_current_context()
@@ -156,6 +157,9 @@ def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | 
         if runner is not None:
             runner.close()
     wall = time.perf_counter() - wall0
+    from ..bench.report import text_table
+
+    click.echo(text_table(report.table))  # the data on stdout, the messages on stderr
     if not quiet:
         click.echo(f"{PROG}: {len(images)} image(s), {len(codecs)} codec(s), {report.runs} run(s) made, "
                    f"{len(report.rows) - report.runs} from cache, executor {executor}"
