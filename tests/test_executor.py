@@ -86,3 +86,21 @@ def test_a_worker_that_dies_loses_only_its_image_which_is_retried(scenes, tmp_pa
         ex.close()
     assert marker.exists() and ex.retried == ["scene-001.png"]
     assert report.failures == [] and all("error" not in r for r in report.rows)
+
+
+@needs_local
+def test_a_worker_whose_models_differ_from_the_drivers_fails_its_points(scenes, tmp_path):
+    from semcodec.bench.dataset import load_dataset
+    from semcodec.bench.executor import LocalExecutor
+    from semcodec.bench.loading import RunSetup, build_run
+    from semcodec.bench.rd import run_rd
+
+    setup = RunSetup(codec_names=("jpeg",), critic="world-clip", judge="world-judge", device="cpu")
+    driver = build_run(setup)
+    worker = build_run(setup)
+    worker.scorer.critic_id = "world-clip@another-revision|package"  # as a worker with other weights would
+    ex = LocalExecutor(worker.codecs, worker.scorer)
+    report = run_rd(load_dataset(scenes), driver.codecs, tmp_path / "out", scorer=driver.scorer, executor=ex)
+    assert len(report.failures) == 3 * 6
+    assert all("cache key mismatch" in f for f in report.failures)
+    assert not any((tmp_path / "out" / "cache").rglob("*.json"))  # nothing cached under the driver's key

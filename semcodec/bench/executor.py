@@ -53,13 +53,25 @@ Done = Callable[[ImageJob, Point, dict, "str | None"], None]
 
 
 def measure_points(job: ImageJob, codecs: dict, scorer: Any, image: Any = None):
-    """Yield (point, record, failure) for every point of one image, in order; a SemError fails only its point."""
+    """Yield (point, record, failure) for every point of one image, in order; a SemError fails only its point.
+
+    A point whose cache key this process's models would not give (a worker
+    with other weights or another semcodec than the driver's) fails rather
+    than being measured under the driver's key."""
+    from .cache import settings_hash
     from .dataset import DatasetImage, load_image
     from .measure import error_record, measure as _measure
 
     img = DatasetImage(name=job.name, path=Path(job.path), image=image if image is not None else load_image(job.path))
     for pt in job.points:
-        codec = codecs[pt.codec]
+        codec = codecs.get(pt.codec)
+        if codec is None or settings_hash(codec, pt.param, img, scorer) != pt.key:
+            why = ("this worker cannot run it" if codec is None else
+                   "this worker's models or semcodec differ from the driver's (cache key mismatch)")
+            rec = {"codec": pt.codec, "param": pt.param, "image": img.name, "width": img.image.width,
+                   "height": img.image.height, "error": why}
+            yield pt, rec, f"{pt.codec} {pt.param} on {img.name}: {why}"
+            continue
         try:
             yield pt, _measure(codec, pt.param, img, scorer, pt.key), None
         except SemError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -130,8 +131,9 @@ def rd(dataset_dir: str, codec_list: str | None, out_dir: str, cache_dir: str | 
         from ..bench.executor import RayExecutor
 
         runner = RayExecutor(setup, workers=workers, address=address)  # workers build their models meanwhile
-    try:
-        built = build_run(setup)
+    try:  # with Ray the driver's models only plan (cache keys, descriptions): on the CPU, whatever --device says,
+        # so a head node without the workers' GPUs can drive them (the device is not part of any key)
+        built = build_run(replace(setup, device="cpu") if runner is not None else setup)
     except BaseException:
         if runner is not None:
             runner.close()
