@@ -248,6 +248,53 @@ def packet_overhead_bytes(*, seed: int | None, width: int, height: int, decoder_
     return len(_packet_header(decoder_id, codec_id, seed, width, height))
 
 
+# The container forms an encoder can write: a v1 file, a v2 file, a v2 packet.
+FORMS = ("v1", "v2", "packet")
+FORM_SUFFIX = {"v1": ".sem", "v2": ".sem", "packet": ".semp"}
+DEFAULT_FORM = "v1"  # what the encoder, semenc and the Python API write unless told otherwise
+
+
+def check_form(form: str) -> str:
+    if form not in FORMS:
+        raise ValueError(f"container form {form!r}: one of {', '.join(FORMS)}")
+    return form
+
+
+def form_of(version: int | None, packet: bool = False) -> str:
+    """The form for ``--format-version`` / ``--packet``: packet implies version 2; no version is
+    :data:`DEFAULT_FORM`.  ValueError for a packet of version 1 or an unknown version."""
+    if packet:
+        if version not in (None, VERSION_V2):
+            raise ValueError("the packet form is version 2; it cannot be version 1")
+        return "packet"
+    if version is None:
+        return DEFAULT_FORM
+    if version not in (VERSION, VERSION_V2):
+        raise ValueError(f"format version {version}: this semcodec writes versions 1 and 2")
+    return f"v{version}"
+
+
+def encode_form(sem: SemFile, form: str) -> bytes:
+    """``sem`` as bytes of the container form ``form`` ("v1", "v2" or "packet")."""
+    check_form(form)
+    return encode_packet(sem) if form == "packet" else encode(sem, version=VERSION if form == "v1" else VERSION_V2)
+
+
+def form_overhead(form: str, *, seed: int | None, width: int, height: int, decoder_id: int, codec_id: int) -> int:
+    """Bytes a file (or packet) of ``form`` spends besides its payload, from the same header writers
+    that :func:`encode_form` uses: it depends on the IDs (nibble or escape), the seed's varint and the
+    size (class or exact varints)."""
+    kw = dict(seed=seed, width=width, height=height, decoder_id=decoder_id, codec_id=codec_id)
+    if check_form(form) == "packet":
+        return packet_overhead_bytes(**kw)
+    return overhead_bytes(version=VERSION if form == "v1" else VERSION_V2, **kw)
+
+
+def form_label(form: str) -> str:
+    """How the tools name a form in their messages."""
+    return {"v1": ".sem v1", "v2": ".sem v2", "packet": "v2 packet"}[check_form(form)]
+
+
 def bpp(file_bytes: int, width: int, height: int) -> float:
     return 8.0 * file_bytes / (width * height)
 

@@ -353,8 +353,8 @@ def test_packet_usage_and_invalid_packets(tmp_path, prompt_file, capsys):
     out = tmp_path / "x.semp"
     assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--packet", "--format-version", "1"]) == 2
     assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--format-version", "3"]) == 2
-    assert semenc.main(["img.png", "--packet"]) == 2
-    assert "only with --prompt" in capsys.readouterr().err
+    assert semenc.main(["img.png", "-o", str(out), "--packet", "--format-version", "1"]) == 2
+    assert "cannot be --format-version 1" in capsys.readouterr().err
     assert not out.exists()
     bad = tmp_path / "bad.semp"
     bad.write_bytes(b"\x13\xbf\x00\x01")
@@ -384,3 +384,34 @@ def test_seminfo_packet_on_stdin():
     r = _run("seminfo", "--packet", "-", input=pk + b"\x00")
     assert r.returncode == 3
     _one_line_error(r.stderr, "seminfo")
+
+
+def test_image_encodes_write_the_form_asked_for_and_budget_it(tmp_path, capsys):
+    """--format-version and --packet apply to images: the file is that form and the budget counts its bytes."""
+    pytest.importorskip("open_clip", reason="the tiny CLIPs need the 'local' extra")
+    from semcodec.container import decode, decode_packet
+    from semcodec.world.dataset import write_dataset
+
+    write_dataset(tmp_path / "w", 1, seed=4242)
+    img = tmp_path / "w" / "scene-000.png"
+    common = [str(img), "--decoder", "world-v1", "--critic", "world-clip", "--describer", "interrogator",
+              "--describer-model", "world-clip", "-n", "1", "-m", "2", "-k", "1", "--device", "cpu", "--budget", "30"]
+    v1, v2 = tmp_path / "a.sem", tmp_path / "b.sem"
+    assert semenc.main([*common, "-o", str(v1), "--format-version", "1", "--trace", str(tmp_path / "t1.json")]) == 0
+    assert ": .sem v1, " in capsys.readouterr().err
+    assert semenc.main([*common, "-o", str(v2), "--format-version", "2", "--trace", str(tmp_path / "t2.json")]) == 0
+    assert ": .sem v2, " in capsys.readouterr().err
+    assert semenc.main([*common, "-d", str(tmp_path / "out"), "--packet"]) == 0
+    assert ": v2 packet, " in capsys.readouterr().err
+    a, b = v1.read_bytes(), v2.read_bytes()
+    c = (tmp_path / "out" / "scene-000.semp").read_bytes()  # -d with --packet writes .semp
+    assert a[:4] == b"SEM\x01" and b[0] == 0xF5 and max(len(a), len(b), len(c)) <= 30
+    sems = [decode(a), decode(b), decode_packet(c)]
+    assert [s.version for s in sems] == [1, 2, 2]
+    for t, form, data in (("t1", "v1", a), ("t2", "v2", b)):
+        image = json.loads((tmp_path / f"{t}.json").read_text())["images"][0]
+        assert image["config"]["container"] == image["result"]["container"] == form
+        assert image["result"]["file_bytes"] == len(data)
+    # the v2 budget leaves the describer more text than the v1 budget
+    hints = [json.loads((tmp_path / f"{t}.json").read_text())["images"][0]["text_budget_hint"] for t in ("t1", "t2")]
+    assert hints[0] < hints[1]

@@ -312,3 +312,25 @@ def test_a_margin_keeps_the_first_best_unless_beaten_by_more():
 def test_bad_loop_settings_are_refused(bad):
     with pytest.raises(ValueError):
         EncoderConfig(**bad).validate()
+
+
+@pytest.mark.parametrize("form", ["v1", "v2", "packet"])
+def test_the_encoder_writes_and_budgets_its_container_form(form):
+    from semcodec.container import decode_packet
+
+    result, *_ = run(EncoderConfig(n=2, m=3, k=2, budget_bytes=40, container=form), desc=FakeDescriber(words_per_object=8))
+    assert len(result.data) <= 40
+    sem = decode_packet(result.data) if form == "packet" else decode(result.data)
+    assert sem.prompt == result.sem.prompt and sem.seed == result.sem.seed
+    assert (result.data[:3] == b"SEM") == (form == "v1") and (result.data[0] == 0xF5) == (form == "v2")
+    t = result.trace.to_json()
+    assert t["config"]["container"] == t["result"]["container"] == form
+    assert t["result"]["file_bytes"] == len(result.data)
+    assert all(p["file_bytes"] <= 40 for it in t["iterations"] for p in it["prompts"])
+
+
+def test_an_unknown_container_form_is_a_config_error():
+    from semcodec.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="container must be one of v1, v2, packet"):
+        EncoderConfig(container="v3").validate()

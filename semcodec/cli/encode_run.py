@@ -9,6 +9,7 @@ import time
 
 import click
 
+from ..container import form_label
 from ..errors import ModelUnavailableError
 from ..io import atomic_write
 from ..registry import DEFAULT_TEXT_MODEL, REFERENCE_TEXT_MODEL, decoder_by_name, text_model, text_model_notice
@@ -169,7 +170,7 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
             write_html(html_path, path, img, result, state["gen"])
         seed = "no seed" if result.sem.seed is None else f"seed {result.sem.seed}"
         message(
-            f"semenc: {path} -> {out}: {result.file_bytes} bytes, {result.bpp:.5f} bpp, "
+            f"semenc: {path} -> {out}: {form_label(config.container)}, {result.file_bytes} bytes, {result.bpp:.5f} bpp, "
             f"CLIPSim {result.best_clipsim:.4f}, {seed}, {time.perf_counter() - start:.1f} s",
             quiet=quiet,
         )

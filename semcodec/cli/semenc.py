@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..container import SemFile
+from ..container import FORM_SUFFIX, SemFile, encode_form, form_label, form_of
 from ..errors import BudgetError, InputError, PromptError
 from ..io import atomic_write, read_bounded
 from ..prompt import Prompt
@@ -50,7 +50,7 @@ REFERENCE_PRESET = {
 MAX_PROMPT_JSON_BYTES = 64 * 1024
 
 
-def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet, format_version=1, packet=False):
+def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet, form="v1"):
     raw = read_bounded(prompt_path, MAX_PROMPT_JSON_BYTES, what="prompt JSON file")
     try:
         prompt = Prompt.from_json(raw)
@@ -66,11 +66,11 @@ def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, 
     _check_token_limit(prompt, spec, prompt_path, quiet)
     width, height = size
     sem = SemFile.create(prompt, decoder=decoder, prompt_codec=prompt_codec, seed=seed, width=width, height=height,
-                         version=format_version)
-    data = sem.to_packet() if packet else sem.to_bytes()
+                         version=1 if form == "v1" else 2)
+    data = encode_form(sem, form)
     atomic_write(output, data)
-    what = "v2 packet, " if packet else "v2, " if format_version == 2 else ""
-    message(f"semenc: {output}: {what}{len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}", quiet=quiet)
+    message(f"semenc: {output}: {form_label(form)}, {len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}",
+            quiet=quiet)
 
 
 def _check_token_limit(prompt: Prompt, spec, prompt_path: str, quiet: bool) -> None:
@@ -113,9 +113,9 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @click.option("--decoder", type=click.Choice(decoder_names()), default=None, help=f"Decoder (default {DEFAULT_DECODER}).")
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC, show_default=True)
 @click.option("--format-version", type=click.Choice(["1", "2"]), default=None,
-              help="With --prompt: container version (default 1; 2 is spec/sem-v2.md, 6 bytes of overhead).")
+              help="Container version (default 1; 2 is spec/sem-v2.md, 6 bytes of overhead); the budget counts it.")
 @click.option("--packet", is_flag=True,
-              help="With --prompt: write the v2 packet form (no magic, no CRC; for a transport that checks integrity).")
+              help="Write the v2 packet form (no magic, no CRC; for a transport that checks integrity); -d writes .semp.")
 @loop_size_options(defaults=False)
 @click.option("--budget", type=click.IntRange(16, 4096), default=None, help="Whole-file byte budget (default 160).")
 @click.option("--patience", type=click.IntRange(1, 64), default=None, metavar="R",
@@ -156,6 +156,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
       semenc --prompt prompt.json -o p.sem --seed 3 --size 768x512
       semenc --prompt prompt.json -o p.sem --format-version 2
       semenc --prompt prompt.json -o p.semp --packet
+      semenc photo.jpg -o photo.sem --format-version 2
 
     Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 missing backend/model/API key.
     """
@@ -169,19 +170,17 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         given = [flag for flag, v in image_only.items() if v is not None]
         if given:
             raise CliError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to encoding images, not to --prompt", 2)
+    if packet and format_version == "1":
+        raise CliError("--packet is the v2 packet form; it cannot be --format-version 1", 2)
+    form = form_of(int(format_version) if format_version else None, packet)
+    if prompt_path is not None:
         if not output:
             raise CliError("--prompt needs -o OUT", 2)
-        if packet and format_version == "1":
-            raise CliError("--packet is the v2 packet form; it cannot be --format-version 1", 2)
-        version = 2 if packet else int(format_version or 1)
         _encode_prompt_file(prompt_path, output, seed, parse_size(size), decoder or DEFAULT_DECODER, prompt_codec, quiet,
-                            format_version=version, packet=packet)
+                            form=form)
         return 0
     if not images:
         raise CliError("give IMAGE... to encode, or --prompt PROMPT.json (see --help)", 2)
-    container_flags = [flag for flag, v in (("--format-version", format_version), ("--packet", packet or None)) if v is not None]
-    if container_flags:
-        raise CliError(f"{', '.join(container_flags)}: for now only with --prompt (images are written as v1 files)", 2)
     if seed is not None:
         raise CliError("--seed applies to --prompt; the encoder chooses seeds itself", 2)
     from ..encoder import DEFAULT_BUDGET, REFERENCE_LOOP, EncoderConfig
@@ -205,14 +204,14 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
     config = EncoderConfig(
         n=settings["n"], m=settings["m"], k=settings["k"], budget_bytes=settings["budget"],
         max_text_bytes=settings["max_text_bytes"], decoder=settings["decoder"], prompt_codec=prompt_codec,
-        max_cost_usd=max_cost, patience=patience,
+        max_cost_usd=max_cost, patience=patience, container=form,
         **(REFERENCE_LOOP if preset == "reference" else {}),  # the preset is also the seed's loop behaviour
     )
     try:
         config.validate()
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
-    outs = output_paths(images, output, outdir, ".sem", "images")
+    outs = output_paths(images, output, outdir, FORM_SUFFIX[form], "images")
     captions = _load_captions(captions_path)
     return run_encoder(
         images=list(images), outputs=outs, config=config, describer=settings["describer"],
