@@ -3,7 +3,9 @@
 Version 1 (spec/sem-v1.md section 2) is below; version 2 and its packet form
 (spec/sem-v2.md) follow it in this module.  :func:`decode` reads both,
 dispatching on the first byte; :func:`encode` writes ``sem.version`` unless
-told otherwise (``version=1`` or ``2``).
+told otherwise (``version=1`` or ``2``).  A new :class:`SemFile` is version 2
+(the default written since container v2); one parsed from a v1 file keeps
+version 1, so it re-encodes to its own bytes.
 
 v1 layout (all multi-byte integers are unsigned LEB128 varints unless stated)::
 
@@ -73,7 +75,7 @@ class SemFile:
     seed: int | None
     width: int
     height: int
-    version: int = VERSION
+    version: int = 2  # the format written by default (VERSION_V2); a parsed file keeps its own
 
     @classmethod
     def create(
@@ -85,7 +87,7 @@ class SemFile:
         seed: int | None = 0,
         width: int = 512,
         height: int = 512,
-        version: int = VERSION,
+        version: int = 2,
     ) -> "SemFile":
         return cls(
             prompt=prompt,
@@ -141,8 +143,8 @@ def _header(decoder_id: int, codec_id: int, seed: int | None, width: int, height
 
 
 def encode(sem: SemFile, version: int | None = None) -> bytes:
-    """Serialise as format ``version`` (default: ``sem.version``, which is 1 unless
-    the SemFile came from a v2 file or was made with ``version=2``).
+    """Serialise as format ``version`` (default: ``sem.version``, which is 2 unless
+    the SemFile came from a v1 file or was made with ``version=1``).
 
     Raises FormatError/PromptError for values the format cannot hold.
     """
@@ -218,7 +220,8 @@ def decode(data: bytes) -> SemFile:
         prompt = decode_prompt(body[pos:], codec)
     except PromptError as exc:
         raise FormatError(f"invalid prompt: {exc}") from None
-    return SemFile(prompt=prompt, decoder=decoder, prompt_codec=codec, seed=seed, width=width, height=height)
+    return SemFile(prompt=prompt, decoder=decoder, prompt_codec=codec, seed=seed, width=width, height=height,
+                   version=VERSION)
 
 
 def read(path) -> tuple[SemFile, int]:
@@ -233,7 +236,7 @@ def read(path) -> tuple[SemFile, int]:
 
 
 def overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1,
-                   version: int = VERSION) -> int:
+                   version: int = 2) -> int:
     """Bytes of a file that are not payload: header plus CRC (CRC-32 for v1, CRC-16 for v2)."""
     if version == VERSION_V2:
         return 1 + packet_overhead_bytes(seed=seed, width=width, height=height, decoder_id=decoder_id,
@@ -251,7 +254,7 @@ def packet_overhead_bytes(*, seed: int | None, width: int, height: int, decoder_
 # The container forms an encoder can write: a v1 file, a v2 file, a v2 packet.
 FORMS = ("v1", "v2", "packet")
 FORM_SUFFIX = {"v1": ".sem", "v2": ".sem", "packet": ".semp"}
-DEFAULT_FORM = "v1"  # what the encoder, semenc and the Python API write unless told otherwise
+DEFAULT_FORM = "v2"  # what the encoder, semenc and the Python API write unless told otherwise
 
 
 def check_form(form: str) -> str:

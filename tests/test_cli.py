@@ -37,7 +37,7 @@ def test_prompt_round_trips_every_field(tmp_path, prompt_file, capsys):
     info = info_json(capsys, out)
     size = out.stat().st_size
     assert info == {
-        "format_version": 1, "decoder": {"id": 2, "name": "sdxl-turbo"},
+        "format_version": 2, "decoder": {"id": 2, "name": "sdxl-turbo"},
         "prompt_codec": {"id": 1, "name": "zstd-dict-v1"}, "seed": 3, "width": 768, "height": 512,
         "prompt": PROMPT, "file_bytes": size, "bpp": 8 * size / (768 * 512),
     }
@@ -49,6 +49,7 @@ def test_defaults(tmp_path, prompt_file, capsys):
     info = info_json(capsys, out)
     assert (info["seed"], info["width"], info["height"], info["decoder"]["name"], info["prompt_codec"]["name"]) == (
         0, 512, 512, "sd-turbo", "lm-ac-v2")
+    assert info["format_version"] == 2 and out.read_bytes()[0] == 0xF5  # v2 is the default written
 
 
 def test_openai_decoder_has_no_seed(tmp_path, prompt_file, capsys):
@@ -72,7 +73,7 @@ def test_unicode_and_no_style(tmp_path, capsys):
 def test_stdin_and_stdout(tmp_path, capfdbinary):
     r = subprocess.run([sys.executable, "-m", "semcodec.cli.semenc", "--prompt", "-", "-o", "-"],
                        input=json.dumps(PROMPT).encode(), capture_output=True, check=True)
-    assert r.stdout[:3] == b"SEM"
+    assert r.stdout[:1] == b"\xf5"
     r2 = subprocess.run([sys.executable, "-m", "semcodec.cli.seminfo", "--json", "-"], input=r.stdout,
                         capture_output=True, check=True)
     assert json.loads(r2.stdout)["prompt"] == PROMPT
@@ -169,7 +170,7 @@ def test_every_prompt_codec_round_trips_exactly(tmp_path, prompt_file, capsys, c
     capsys.readouterr()
     size = out.stat().st_size
     assert info_json(capsys, out) == {
-        "format_version": 1, "decoder": {"id": 1, "name": "sd-turbo"},
+        "format_version": 2, "decoder": {"id": 1, "name": "sd-turbo"},
         "prompt_codec": {"id": codec_id, "name": codec}, "seed": 5, "width": 640, "height": 480,
         "prompt": PROMPT, "file_bytes": size, "bpp": 8 * size / (640 * 480),
     }
@@ -257,7 +258,7 @@ def test_seminfo_human_output_on_a_non_utf8_stdout(unicode_sem, tmp_path):
     assert r.returncode == 0, r.stderr
     text = r.stdout.decode("utf-8")
     assert text.count("scene         Straße in Köln bei Nacht 🌃\n") == 2
-    assert "雨の歩道" in text and text.startswith(f"{unicode_sem}: .sem v1")
+    assert "雨の歩道" in text and text.startswith(f"{unicode_sem}: .sem v2")
 
 
 def test_semdec_bad_input_creates_no_output_folder(tmp_path, capsys):
@@ -329,9 +330,12 @@ def test_format_version_2_and_packets_round_trip(tmp_path, prompt_file, capsys):
 
     v1, v2, pk = tmp_path / "a.sem", tmp_path / "b.sem", tmp_path / "c.semp"
     common = ["--prompt", str(prompt_file), "--seed", "3", "--size", "768x512"]
-    assert semenc.main([*common, "-o", str(v1)]) == 0
+    assert semenc.main([*common, "-o", str(v1), "--format-version", "1"]) == 0
+    assert ": .sem v1, " in capsys.readouterr().err
     assert semenc.main([*common, "-o", str(v2), "--format-version", "2"]) == 0
     assert "v2, " in capsys.readouterr().err
+    assert semenc.main([*common, "-o", str(tmp_path / "default.sem")]) == 0
+    assert (tmp_path / "default.sem").read_bytes() == v2.read_bytes()  # v2 is the default
     assert semenc.main([*common, "-o", str(pk), "--packet"]) == 0
     assert "v2 packet, " in capsys.readouterr().err
     a, b, c = v1.read_bytes(), v2.read_bytes(), pk.read_bytes()
@@ -415,3 +419,21 @@ def test_image_encodes_write_the_form_asked_for_and_budget_it(tmp_path, capsys):
     # the v2 budget leaves the describer more text than the v1 budget
     hints = [json.loads((tmp_path / f"{t}.json").read_text())["images"][0]["text_budget_hint"] for t in ("t1", "t2")]
     assert hints[0] < hints[1]
+
+
+def test_format_version_1_writes_the_v1_vectors_bytes(tmp_path, capsys):
+    """v2 is the default; --format-version 1 writes exactly the v1 file semcodec wrote before (spec vector)."""
+    from pathlib import Path
+
+    typical = {"scene": "a cluttered home office with a wooden desk by a window",
+               "objects": ["a silver laptop", "a ceramic mug of coffee", "two stacked notebooks"],
+               "lighting": "soft natural daylight from the left", "style": "photo, 35mm"}
+    src = tmp_path / "t.json"
+    src.write_text(json.dumps(typical))
+    vector = (Path(__file__).parent.parent / "spec" / "vectors" / "valid" / "lm-ac-v2.sem").read_bytes()
+    common = ["--prompt", str(src), "--seed", "3", "--size", "768x512", "--prompt-codec", "lm-ac-v2"]
+    assert semenc.main([*common, "-o", str(tmp_path / "a.sem"), "--format-version", "1"]) == 0
+    assert (tmp_path / "a.sem").read_bytes() == vector
+    assert semenc.main([*common, "-o", str(tmp_path / "b.sem")]) == 0
+    b = (tmp_path / "b.sem").read_bytes()
+    assert b[0] == 0xF5 and len(vector) - len(b) == 10

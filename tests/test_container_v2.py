@@ -66,12 +66,15 @@ def test_round_trip_and_layout_of_the_common_case():
     assert back.to_json(len(data))["format_version"] == 2
 
 
-def test_encode_default_stays_v1_and_version_is_explicit():
-    v1 = SemFile.create(PROMPT)
+def test_v2_is_the_default_written_and_a_v1_file_keeps_its_version():
+    new = SemFile.create(PROMPT)
+    assert new.version == 2 and new.to_bytes()[0] == MAGIC_V2 and encode(new) == encode(new, version=2)
+    v1 = SemFile.create(PROMPT, version=1)
     assert v1.to_bytes()[:4] == b"SEM\x01" and encode(v1) == encode(v1, version=1)
+    assert decode(v1.to_bytes()).version == 1 and decode(v1.to_bytes()).to_bytes() == v1.to_bytes()
     v2 = encode(v1, version=2)
-    assert v2[0] == MAGIC_V2 and decode(v2).version == 2
-    assert decode(v2) == SemFile.create(PROMPT, version=2)
+    assert v2 == new.to_bytes() and decode(v2).version == 2
+    assert decode(v2) == SemFile.create(PROMPT, version=2) == new
     assert encode(decode(v2), version=1) == v1.to_bytes()
     with pytest.raises(ValueError):
         encode(v1, version=3)
@@ -95,7 +98,8 @@ def test_overhead(kw, overhead, packet):
     ids = dict(seed=sem.seed, width=sem.width, height=sem.height, decoder_id=sem.decoder.id, codec_id=sem.prompt_codec.id)
     assert len(sem.to_bytes()) - payload == overhead == overhead_bytes(**ids, version=2)
     assert len(sem.to_packet()) - payload == packet == packet_overhead_bytes(**ids)
-    assert overhead_bytes(**ids) == overhead_bytes(**ids, version=1)  # v1 is still the default
+    assert overhead_bytes(**ids) == overhead  # v2 is the default
+    assert overhead_bytes(**ids, version=1) - overhead >= 6
 
 
 def test_every_size_class_round_trips_and_exact_sizes_use_the_escape():

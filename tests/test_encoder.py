@@ -87,7 +87,8 @@ def test_budget_is_never_exceeded(budget):
 
 def test_a_budget_that_holds_no_prompt_is_refused():
     with pytest.raises(BudgetError, match="no proposed prompt fits the budget"):
-        run(EncoderConfig(n=2, m=3, k=1, budget_bytes=16), desc=FakeDescriber(words_per_object=8))
+        # v1: its 14 bytes of overhead at 48x32 leave 2 payload bytes (a v2 file, 8, would still hold a short prompt)
+        run(EncoderConfig(n=2, m=3, k=1, budget_bytes=16, container="v1"), desc=FakeDescriber(words_per_object=8))
 
 
 def test_shortening_never_cuts_mid_word():
@@ -115,7 +116,7 @@ def test_token_limit_is_respected():
 
 def test_impossible_budget_is_a_clear_error():
     with pytest.raises(BudgetError, match="no proposed prompt fits"):
-        run(EncoderConfig(n=1, m=2, k=1, budget_bytes=16))
+        run(EncoderConfig(n=1, m=2, k=1, budget_bytes=16, container="v1"))
 
 
 def test_api_failure_mid_run_propagates():

@@ -78,7 +78,7 @@ def test_rows_match_an_independent_computation():
 def test_the_sem_column_is_a_real_file():
     from semcodec.container import SemFile
 
-    data = SemFile.create(PROMPTS[0], prompt_codec="zstd-dict-v1").to_bytes()
+    data = SemFile.create(PROMPTS[0], prompt_codec="zstd-dict-v1", version=1).to_bytes()  # the sem row is v1
     assert R.rate_rows(PROMPTS[:1])[0]["sem"] == len(data)
     sem = decode(data)
     assert sem.prompt == PROMPTS[0] and sem.seed == 0 and (sem.width, sem.height) == (512, 512)
@@ -125,10 +125,12 @@ def test_the_shipped_layout_measures_the_default_codec_as_the_file(monkeypatch):
     for p, row in zip(PROMPTS, R.rate_rows(PROMPTS)):
         assert row["sem"] == R.sem_overhead() + row["lm-ac-v2"]
         assert row["sem:zstd-dict-v1"] == R.sem_overhead() + row["zstd-dict-v1"]
-        data = SemFile.create(p).to_bytes()  # the container's default is the same codec
+        data = SemFile.create(p, version=1).to_bytes()  # the container's default is the same codec
         assert row["sem"] == len(data) and decode(data).prompt_codec.name == "lm-ac-v2"
+        assert row["sem-v2"] == len(SemFile.create(p).to_bytes())  # the default written is the v2 file
     labels = {m["name"]: m["label"] for m in R.summarise(R.rate_rows(PROMPTS), "x").methods}
-    assert labels["sem"].startswith(".sem file (lm-ac-v2,")
+    assert labels["sem"].startswith(".sem v1 file (lm-ac-v2,")
+    assert labels["sem-v2"].startswith(".sem v2 file, the default")
 
 
 def test_every_registered_prompt_codec_is_measured(monkeypatch):

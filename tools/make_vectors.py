@@ -33,23 +33,28 @@ TYPICAL = Prompt(
 )
 
 
+def v1(prompt, **kw) -> SemFile:
+    """The v1 vectors are v1 files whatever the writing default is."""
+    return SemFile.create(prompt, version=1, **kw)
+
+
 def valid_files() -> dict[str, bytes]:
     return {
-        "minimal": SemFile.create(Prompt("a cat"), prompt_codec=ZSTD, seed=None).to_bytes(),
-        "typical": SemFile.create(TYPICAL, prompt_codec=ZSTD, seed=3, width=768, height=512).to_bytes(),
-        "unicode": SemFile.create(
+        "minimal": v1(Prompt("a cat"), prompt_codec=ZSTD, seed=None).to_bytes(),
+        "typical": v1(TYPICAL, prompt_codec=ZSTD, seed=3, width=768, height=512).to_bytes(),
+        "unicode": v1(
             Prompt("Straße in Köln bei Nacht 🌃", ("ein rotes Fahrrad", "雨の歩道"), "néon bleu", "フィルム写真"),
             prompt_codec=ZSTD,
             seed=63,
             width=640,
             height=480,
         ).to_bytes(),
-        "no-seed-gpt-image-2": SemFile.create(TYPICAL, prompt_codec=ZSTD, decoder="gpt-image-2", seed=None, width=1024, height=1024).to_bytes(),
-        "limits": SemFile.create(Prompt("a red apple on a table", (), "", None), prompt_codec=ZSTD, decoder="sdxl-turbo", seed=2**32 - 1,
+        "no-seed-gpt-image-2": v1(TYPICAL, prompt_codec=ZSTD, decoder="gpt-image-2", seed=None, width=1024, height=1024).to_bytes(),
+        "limits": v1(Prompt("a red apple on a table", (), "", None), prompt_codec=ZSTD, decoder="sdxl-turbo", seed=2**32 - 1,
                                  width=8192, height=8192).to_bytes(),
         "ancillary-flag": file_with_items(["a red apple", ["a knife"], "morning light"], flags=0x81, seed=1),
-        "lm-ac-v1": SemFile.create(TYPICAL, prompt_codec="lm-ac-v1", seed=3, width=768, height=512).to_bytes(),
-        "lm-ac-v2": SemFile.create(TYPICAL, prompt_codec="lm-ac-v2", seed=3, width=768, height=512).to_bytes(),
+        "lm-ac-v1": v1(TYPICAL, prompt_codec="lm-ac-v1", seed=3, width=768, height=512).to_bytes(),
+        "lm-ac-v2": v1(TYPICAL, prompt_codec="lm-ac-v2", seed=3, width=768, height=512).to_bytes(),
     }
 
 

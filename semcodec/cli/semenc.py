@@ -113,7 +113,7 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @click.option("--decoder", type=click.Choice(decoder_names()), default=None, help=f"Decoder (default {DEFAULT_DECODER}).")
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC, show_default=True)
 @click.option("--format-version", type=click.Choice(["1", "2"]), default=None,
-              help="Container version (default 1; 2 is spec/sem-v2.md, 6 bytes of overhead); the budget counts it.")
+              help="Container version: 2 (default; spec/sem-v2.md, 6 bytes of overhead) or 1 (spec/sem-v1.md, 16); the budget counts it.")
 @click.option("--packet", is_flag=True,
               help="Write the v2 packet form (no magic, no CRC; for a transport that checks integrity); -d writes .semp.")
 @loop_size_options(defaults=False)
@@ -154,9 +154,9 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
       semenc photo.jpg -o photo.sem
       semenc a.jpg b.png -d out/
       semenc --prompt prompt.json -o p.sem --seed 3 --size 768x512
-      semenc --prompt prompt.json -o p.sem --format-version 2
+      semenc --prompt prompt.json -o p.sem --format-version 1
       semenc --prompt prompt.json -o p.semp --packet
-      semenc photo.jpg -o photo.sem --format-version 2
+      semenc photo.jpg -o photo.sem --format-version 1
 
     Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 missing backend/model/API key.
     """
