@@ -28,6 +28,8 @@ by the CRC and by the codec.
 
 from __future__ import annotations
 
+import base64
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -495,3 +497,58 @@ def read_packet(path) -> tuple[SemFile, int]:
         return decode_packet(data), len(data)
     except FormatError as exc:
         raise type(exc)(f"{path}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------
+# The text form (spec/sem-v2.md section 7.4): a file's or a packet's bytes as
+# unpadded base64url (RFC 4648 section 5), for pasting into a message.
+# ---------------------------------------------------------------------------
+
+_TEXT_RE = re.compile(r"[A-Za-z0-9_-]*", re.ASCII)
+_NOT_TEXT_RE = re.compile(r"[^A-Za-z0-9_-]", re.ASCII)
+
+
+def text_chars(n: int) -> int:
+    """Characters of the text form of ``n`` bytes (unpadded: ceil(8n / 6))."""
+    return (8 * n + 5) // 6
+
+
+MAX_TEXT_CHARS = text_chars(MAX_FILE_BYTES)  # 5462: the text of the largest file
+MAX_PACKET_TEXT_CHARS = text_chars(MAX_PACKET_BYTES)  # 5458
+
+
+def to_text(data: bytes) -> str:
+    """Unpadded base64url of ``data``: one line, alphabet A-Z a-z 0-9 - _."""
+    return base64.urlsafe_b64encode(bytes(data)).rstrip(b"=").decode("ascii")
+
+
+def from_text(text: str, *, packet: bool = False) -> bytes:
+    """The bytes of a text form, decoded strictly: only the base64url alphabet, no padding, no
+    whitespace, canonical (the unused low bits of the last character zero), and no longer than the
+    text of the largest file (packet) could be.  FormatError otherwise, one line."""
+    if not isinstance(text, str):
+        raise TypeError("from_text() takes a str")
+    what = "packet" if packet else ".sem file"
+    limit = MAX_PACKET_TEXT_CHARS if packet else MAX_TEXT_CHARS
+    if len(text) > limit:  # before anything else: a huge argument is refused unread
+        raise FormatError(f"text form is {len(text)} characters; a {what} is at most {limit}")
+    if not text:
+        raise FormatError("empty text, not a text form")
+    if not _TEXT_RE.fullmatch(text):
+        i = _NOT_TEXT_RE.search(text).start()
+        c = text[i]
+        why = ("padding '=' is not written" if c == "=" else "whitespace is not allowed" if c.isspace()
+               else "not in the alphabet A-Z a-z 0-9 - _")
+        raise FormatError(f"not base64url text: character {c!r} at offset {i} ({why})")
+    if len(text) % 4 == 1:
+        raise FormatError(f"not base64url text: {len(text)} characters (4n+1) encode no whole byte")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if to_text(data) != text:
+        raise FormatError("non-canonical base64url: the unused low bits of the last character must be 0")
+    return data
+
+
+def decode_text(text: str, *, packet: bool = False) -> tuple[SemFile, int]:
+    """Parse the text form of a file (or, with ``packet``, of a packet): (SemFile, its byte count)."""
+    data = from_text(text, packet=packet)
+    return (decode_packet(data) if packet else decode(data)), len(data)

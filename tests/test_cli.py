@@ -419,6 +419,12 @@ def test_image_encodes_write_the_form_asked_for_and_budget_it(tmp_path, capsys):
     # the v2 budget leaves the describer more text than the v1 budget
     hints = [json.loads((tmp_path / f"{t}.json").read_text())["images"][0]["text_budget_hint"] for t in ("t1", "t2")]
     assert hints[0] < hints[1]
+    # --text without -o: the packet as one line on stdout, no file written
+    assert semenc.main([*common, "--packet", "--text"]) == 0
+    std = capsys.readouterr()
+    from semcodec.container import from_text
+
+    assert from_text(std.out.strip(), packet=True) == c and "text on stdout" in std.err
 
 
 def test_format_version_1_writes_the_v1_vectors_bytes(tmp_path, capsys):
@@ -437,3 +443,58 @@ def test_format_version_1_writes_the_v1_vectors_bytes(tmp_path, capsys):
     assert semenc.main([*common, "-o", str(tmp_path / "b.sem")]) == 0
     b = (tmp_path / "b.sem").read_bytes()
     assert b[0] == 0xF5 and len(vector) - len(b) == 10
+
+
+def test_text_form_round_trips_through_semenc_seminfo_and_semdec(tmp_path, prompt_file, capfd):
+    """--text: the file (packet) as one line of base64url on stdout, messages on stderr; read back by --text."""
+    from semcodec.container import decode, decode_packet, from_text
+
+    out = tmp_path / "a.sem"
+    assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--text"]) == 0
+    std = capfd.readouterr()
+    assert std.out.count("\n") == 1 and "text" not in std.err.split(":")[0]
+    line = std.out.strip()
+    assert from_text(line) == out.read_bytes() and decode(out.read_bytes()).prompt.to_dict() == PROMPT
+    assert semenc.main(["--prompt", str(prompt_file), "--text", "--packet", "-q"]) == 0  # no -o: nothing written
+    std = capfd.readouterr()
+    packet_line = std.out.strip()
+    assert std.err == "" and decode_packet(from_text(packet_line, packet=True)).prompt.to_dict() == PROMPT
+    assert seminfo.main(["--json", "--text", line]) == 0
+    assert json.loads(capfd.readouterr().out)["prompt"] == PROMPT
+    assert seminfo.main(["--json", "--packet", "--text", packet_line]) == 0
+    info = json.loads(capfd.readouterr().out)
+    assert info["packet"] is True and info["file_bytes"] == len(from_text(packet_line))
+    assert seminfo.main(["--text", line]) == 0
+    assert capfd.readouterr().out.startswith("text: .sem v2, ")
+
+
+@pytest.mark.parametrize("argv, code, fragment", [
+    (["seminfo", "--text", "9ROBAAI50DkYmw=="], 3, "padding '=' is not written"),
+    (["seminfo", "--text", "9ROB AAI50DkYmw"], 3, "whitespace is not allowed"),
+    (["seminfo", "--text", "A" * 6000], 3, "at most 5462"),
+    (["seminfo", "--packet", "--text", "9ROBAAI50DkYmw"], 3, ""),  # a file's text is not a packet's
+    (["seminfo", "--text", "9ROBAAI50DkYmw", "x.sem"], 2, "not both"),
+    (["seminfo"], 2, "missing FILE.sem"),
+    (["semdec", "--text", "9ROBAAI50DkYmw"], 2, "--text needs -o"),
+    (["semdec", "--text", "9ROBAAI50DkYm+", "-o", "OUT"], 3, "not in the alphabet"),
+    (["semenc", "--prompt", "P", "--text", "-o", "-"], 2, "--text prints to stdout"),
+    (["semenc", "a.png", "b.png", "--text"], 2, "--text is for one input"),
+])
+def test_bad_text_and_text_usage_are_one_line_with_their_exit_code(tmp_path, prompt_file, capsys, argv, code, fragment):
+    module = {"seminfo": seminfo, "semdec": semdec, "semenc": semenc}[argv[0]]
+    args = [str(prompt_file) if a == "P" else str(tmp_path / "o.png") if a == "OUT" else a for a in argv[1:]]
+    assert module.main(args) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err and "Traceback" not in err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_text_form_on_stdin():
+    r = subprocess.run([sys.executable, "-m", "semcodec.cli.semenc", "--prompt", "-", "--text", "--packet"],
+                       input=json.dumps(PROMPT).encode(), capture_output=True, check=True)
+    assert r.stdout.endswith(b"\n") and r.stdout.count(b"\n") == 1
+    r2 = _run("seminfo", "--packet", "--json", "--text", "-", input=r.stdout)  # the line's terminator is not the text
+    assert r2.returncode == 0 and json.loads(r2.stdout)["prompt"] == PROMPT
+    r3 = _run("seminfo", "--packet", "--text", "-", input=r.stdout.strip() + b"\n\n")
+    assert r3.returncode == 3
+    _one_line_error(r3.stderr, "seminfo")

@@ -340,3 +340,62 @@ def test_measure_integrity_tool_runs_and_is_seeded():
            [line for line in runs[1].splitlines() if "(" in line and " s)" not in line]
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("byte", "multi")}
     assert rows["byte"][1] == "0" and rows["byte"][4] == "0"  # v1 and v2 (CRC) accept no single-byte change
+
+
+# -- the text form (section 7.4) ---------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=1, max_size=MAX_FILE_BYTES))
+def test_text_form_round_trips_and_is_rfc4648_base64url_unpadded(data):
+    import base64
+
+    from semcodec.container import from_text, text_chars, to_text
+
+    text = to_text(data)
+    assert text == base64.urlsafe_b64encode(data).decode().rstrip("=") and len(text) == text_chars(len(data))
+    assert from_text(text) == data
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "empty text"),
+    ("9ROBAAI50DkYmw==", "padding '=' is not written"),
+    ("9ROBAAI50DkY mw", "whitespace is not allowed"),
+    ("9ROBAAI50DkYmw\n", "whitespace is not allowed"),
+    ("9ROBAAI50DkYm+", "not in the alphabet"),  # standard base64's '+', not base64url's '-'
+    ("9ROBAAI50DkY/w", "not in the alphabet"),
+    ("9ROBAAI50DkYmé", "not in the alphabet"),
+    ("9ROBA", "4n\\+1"),
+    ("9ROBAAI50DkYmx", "non-canonical"),  # x = 49: its low 4 bits are not 0
+])
+def test_bad_text_is_one_clear_format_error(text, fragment):
+    from semcodec.container import from_text
+
+    with pytest.raises(FormatError, match=fragment) as info:
+        from_text(text)
+    assert "\n" not in str(info.value)
+
+
+def test_text_longer_than_the_largest_file_is_refused_before_decoding():
+    from semcodec.container import MAX_PACKET_TEXT_CHARS, MAX_TEXT_CHARS, from_text, to_text
+
+    assert (MAX_TEXT_CHARS, MAX_PACKET_TEXT_CHARS) == (5462, 5458)
+    assert len(to_text(b"\xff" * MAX_FILE_BYTES)) == MAX_TEXT_CHARS
+    with pytest.raises(FormatError, match="5463 characters; a .sem file is at most 5462"):
+        from_text("A" * 5463)
+    with pytest.raises(FormatError, match="a packet is at most 5458"):
+        from_text("A" * 5459, packet=True)
+    with pytest.raises(FormatError, match="at most 5462"):
+        from_text("!" * 10**7)  # refused on its length, not scanned
+
+
+def test_decode_text_reads_files_and_packets_and_never_guesses():
+    from semcodec.container import decode_text, to_text
+
+    sem = make()
+    f, p = to_text(sem.to_bytes()), to_text(sem.to_packet())
+    assert decode_text(f) == (sem, len(sem.to_bytes()))
+    assert decode_text(p, packet=True) == (sem, len(sem.to_packet()))
+    with pytest.raises(FormatError):
+        decode_text(p)
+    with pytest.raises(FormatError):
+        decode_text(f, packet=True)

@@ -19,7 +19,8 @@ from pathlib import Path
 import msgpack
 
 from semcodec import varint
-from semcodec.container import MAGIC_V2, MAX_FILE_BYTES, SIZE_CLASSES, SemFile, crc16, decode, decode_packet
+from semcodec.container import (MAGIC_V2, MAX_FILE_BYTES, SIZE_CLASSES, SemFile, crc16, decode, decode_packet, from_text,
+                                to_text)
 from semcodec.errors import FormatError
 from semcodec.prompt import Prompt
 from semcodec.testing.craft import file_with_items, header, small_window_frame, with_crc, zstd_payload
@@ -195,9 +196,12 @@ def v2_invalid_files(valid: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
     return out
 
 
-def decode_any(rel: str, data: bytes) -> SemFile:
-    """Packets (``.semp``) through decode_packet, files through decode."""
-    return decode_packet(data) if rel.endswith(".semp") else decode(data)
+def decode_any(rel: str, data: bytes) -> tuple[SemFile, int]:
+    """Packets (``.semp``) through decode_packet, files through decode, text forms (``.sem.txt``,
+    ``.semp.txt``) through from_text first; (SemFile, bytes of the file or packet)."""
+    if rel.endswith(".txt"):
+        rel, data = rel[:-4], from_text(data.decode("ascii"), packet=rel.endswith(".semp.txt"))
+    return (decode_packet(data) if rel.endswith(".semp") else decode(data)), len(data)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,11 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     valid = valid_files()
     valid_v2 = v2_valid_files()
     all_valid = {f"{name}.sem": data for name, data in valid.items()} | valid_v2
+    for name in ("v2-default.sem", "v2-packet.semp"):  # the text form, spec/sem-v2.md 7.4: one line, no newline
+        all_valid[f"{name}.txt"] = to_text(valid_v2[name]).encode("ascii")
     all_invalid = {f"{name}.sem": v for name, v in invalid_files(valid).items()} | v2_invalid_files(valid_v2)
     for name, data in all_valid.items():
         rel = f"valid/{name}"
         (root / rel).write_bytes(data)
-        index["valid"][rel] = decode_any(rel, data).to_json(len(data))
+        sem, size = decode_any(rel, data)
+        index["valid"][rel] = sem.to_json(size)
     for name, (data, fragment) in all_invalid.items():
         rel = f"invalid/{name}"
         (root / rel).write_bytes(data)

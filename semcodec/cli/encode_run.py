@@ -9,7 +9,7 @@ import time
 
 import click
 
-from ..container import form_label
+from ..container import form_label, to_text
 from ..errors import ModelUnavailableError
 from ..io import atomic_write
 from ..registry import DEFAULT_TEXT_MODEL, REFERENCE_TEXT_MODEL, decoder_by_name, text_model, text_model_notice
@@ -76,7 +76,7 @@ def check_describer_model(describer: str, describer_model: str | None, preset: s
 
 
 def run_encoder(*, images, outputs, config, describer, describer_model, critic, caption, captions, trace_path,
-                preview_path, dry_run, device, model_dir, quiet, preset, vocab=None, html_path=None) -> int:
+                preview_path, dry_run, device, model_dir, quiet, preset, vocab=None, html_path=None, as_text=False) -> int:
     if vocab is not None and describer != "interrogator":
         raise CliError("--vocab is the interrogator's vocabulary: use it with --describer interrogator", 2)
     describer_model = check_describer_model(describer, describer_model, preset)
@@ -100,7 +100,7 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
         loaded.append(li.image)
 
     for out in outputs:  # the folder of -d is made only once every input is known to be good
-        folder = os.path.dirname(out)
+        folder = os.path.dirname(out) if out else ""
         if folder:
             os.makedirs(folder, exist_ok=True)
     spec = decoder_by_name(config.decoder)
@@ -153,7 +153,10 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
-        atomic_write(out, result.data)
+        if out is not None:
+            atomic_write(out, result.data)
+        if as_text:  # the data on stdout, one line; messages stay on stderr
+            click.echo(to_text(result.data))
         if preview_path is not None:
             from .semdec import save_image
 
@@ -170,7 +173,7 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
             write_html(html_path, path, img, result, state["gen"])
         seed = "no seed" if result.sem.seed is None else f"seed {result.sem.seed}"
         message(
-            f"semenc: {path} -> {out}: {form_label(config.container)}, {result.file_bytes} bytes, {result.bpp:.5f} bpp, "
+            f"semenc: {path} -> {out if out is not None else 'text on stdout'}: {form_label(config.container)}, {result.file_bytes} bytes, {result.bpp:.5f} bpp, "
             f"CLIPSim {result.best_clipsim:.4f}, {seed}, {time.perf_counter() - start:.1f} s",
             quiet=quiet,
         )

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..container import FORM_SUFFIX, SemFile, encode_form, form_label, form_of
+from ..container import FORM_SUFFIX, SemFile, encode_form, form_label, form_of, to_text
 from ..errors import BudgetError, InputError, PromptError
 from ..io import atomic_write, read_bounded
 from ..prompt import Prompt
@@ -50,7 +50,7 @@ REFERENCE_PRESET = {
 MAX_PROMPT_JSON_BYTES = 64 * 1024
 
 
-def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet, form="v1"):
+def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet, form="v2", text=False):
     raw = read_bounded(prompt_path, MAX_PROMPT_JSON_BYTES, what="prompt JSON file")
     try:
         prompt = Prompt.from_json(raw)
@@ -68,8 +68,12 @@ def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, 
     sem = SemFile.create(prompt, decoder=decoder, prompt_codec=prompt_codec, seed=seed, width=width, height=height,
                          version=1 if form == "v1" else 2)
     data = encode_form(sem, form)
-    atomic_write(output, data)
-    message(f"semenc: {output}: {form_label(form)}, {len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}",
+    if output:
+        atomic_write(output, data)
+    if text:
+        click.echo(to_text(data))
+    where = output if output else "text on stdout"
+    message(f"semenc: {where}: {form_label(form)}, {len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}",
             quiet=quiet)
 
 
@@ -116,6 +120,9 @@ def _load_captions(path: str | None) -> dict[str, str]:
               help="Container version: 2 (default; spec/sem-v2.md, 6 bytes of overhead) or 1 (spec/sem-v1.md, 16); the budget counts it.")
 @click.option("--packet", is_flag=True,
               help="Write the v2 packet form (no magic, no CRC; for a transport that checks integrity); -d writes .semp.")
+@click.option("--text", "as_text", is_flag=True,
+              help="Also print the file (the packet with --packet) as one line of unpadded base64url on stdout; "
+                   "-o is then optional (spec/sem-v2.md 7.4). One input only.")
 @loop_size_options(defaults=False)
 @click.option("--budget", type=click.IntRange(16, 4096), default=None, help="Whole-file byte budget (default 160).")
 @click.option("--patience", type=click.IntRange(1, 64), default=None, metavar="R",
@@ -145,7 +152,7 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @quiet_option
 @version_option("semenc")
 @sem_errors
-def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, format_version, packet, n, m, k, budget, patience, no_budget,
+def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, format_version, packet, as_text, n, m, k, budget, patience, no_budget,
            max_text_bytes, describer, describer_model, vocab, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
            max_cost, html_path, device, model_dir, quiet):
     """Encode images into .sem files by CLIP-guided prompt refinement.
@@ -157,6 +164,7 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
       semenc --prompt prompt.json -o p.sem --format-version 1
       semenc --prompt prompt.json -o p.semp --packet
       semenc photo.jpg -o photo.sem --format-version 1
+      semenc photo.jpg --text --packet
 
     Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 missing backend/model/API key.
     """
@@ -173,14 +181,18 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
     if packet and format_version == "1":
         raise CliError("--packet is the v2 packet form; it cannot be --format-version 1", 2)
     form = form_of(int(format_version) if format_version else None, packet)
+    if as_text and output == "-":
+        raise CliError("--text prints to stdout; -o - would write the file there too (give -o FILE or no -o)", 2)
     if prompt_path is not None:
-        if not output:
-            raise CliError("--prompt needs -o OUT", 2)
+        if not output and not as_text:
+            raise CliError("--prompt needs -o OUT (or --text)", 2)
         _encode_prompt_file(prompt_path, output, seed, parse_size(size), decoder or DEFAULT_DECODER, prompt_codec, quiet,
-                            form=form)
+                            form=form, text=as_text)
         return 0
     if not images:
         raise CliError("give IMAGE... to encode, or --prompt PROMPT.json (see --help)", 2)
+    if as_text and len(images) > 1:
+        raise CliError("--text is for one input (one line on stdout)", 2)
     if seed is not None:
         raise CliError("--seed applies to --prompt; the encoder chooses seeds itself", 2)
     from ..encoder import DEFAULT_BUDGET, REFERENCE_LOOP, EncoderConfig
@@ -211,13 +223,13 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         config.validate()
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
-    outs = output_paths(images, output, outdir, FORM_SUFFIX[form], "images")
+    outs = [None] if as_text and not output and not outdir else output_paths(images, output, outdir, FORM_SUFFIX[form], "images")
     captions = _load_captions(captions_path)
     return run_encoder(
         images=list(images), outputs=outs, config=config, describer=settings["describer"],
         describer_model=settings["describer_model"], critic=critic, caption=caption, captions=captions,
         trace_path=trace_path, preview_path=preview_path, dry_run=dry_run, device=device, model_dir=model_dir, quiet=quiet,
-        preset=preset, vocab=vocab, html_path=html_path,
+        preset=preset, vocab=vocab, html_path=html_path, as_text=as_text,
     )
 
 
