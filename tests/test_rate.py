@@ -230,3 +230,11 @@ def test_v2_rows_are_the_v2_file_and_packet_of_the_default_codec():
         assert row["sem-v2"] == R.sem_overhead(version=2) + row[R.DEFAULT_PROMPT_CODEC] == row["sem"] - 10
         assert row["sem-packet"] == R.sem_overhead(version="packet") + row[R.DEFAULT_PROMPT_CODEC] == row["sem-v2"] - 3
     assert (R.sem_overhead(), R.sem_overhead(version=2), R.sem_overhead(version="packet")) == (16, 6, 3)
+
+
+def test_the_json_names_the_default_container_and_every_forms_overhead():
+    doc = R.summarise(R.rate_rows(PROMPTS), "x").to_json()
+    assert doc["default_container"] == "v2"
+    assert (doc["sem_overhead_bytes_per_file"], doc["sem_v2_overhead_bytes_per_file"], doc["sem_packet_overhead_bytes"]) == (16, 6, 3)
+    v2 = next(m for m in doc["methods"] if m["name"] == "sem-v2")
+    assert doc["sem_v2_mean_bpp_512"] == pytest.approx(8 * v2["mean_bytes"] / (512 * 512))
