@@ -49,8 +49,10 @@ def encode(
 
     ``options`` are :class:`semcodec.encoder.EncoderConfig` fields (``n``,
     ``m``, ``k``, ``budget_bytes``, ``max_text_bytes``, ``decoder``,
-    ``prompt_codec``, ``caption``, ``max_cost_usd``, ``patience``).  Returns
-    ``(data, result)``: the ``.sem`` bytes and an
+    ``prompt_codec``, ``container``, ``caption``, ``max_cost_usd``, ``patience``).
+    ``container`` is the form written and budgeted: ``"v1"``, ``"v2"`` or
+    ``"packet"`` (read a packet back with ``semcodec.container.decode_packet``).
+    Returns ``(data, result)``: the ``.sem`` bytes and an
     :class:`~semcodec.encoder.EncodeResult` with the chosen picture and the trace.
     """
     from .backends import load_critic, load_describer, load_generator

@@ -1,6 +1,8 @@
 """Making a prompt fit the byte budget and the decoder's token limit.
 
-The budget is on the whole coded ``.sem`` file (header, payload, CRC).  A
+The budget is on the whole coded ``.sem`` file (header, payload, CRC) in the
+container form the encoder writes (v1, v2 or the v2 packet): the bytes are
+counted by encoding the candidate in that form.  A
 prompt that does not fit is shortened by a fixed ladder of cuts, each at a
 phrase or word boundary (never mid-word), until it fits:
 
@@ -22,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .container import SemFile
+from .container import DEFAULT_FORM, SemFile, encode_form
 from .errors import BudgetError, PromptError
 from .prompt import Prompt
 from .registry import DecoderSpec, PromptCodecSpec
@@ -42,6 +44,7 @@ class Budget:
     max_file_bytes: int | None = None
     max_text_bytes: int | None = None
     count_tokens: Callable[[str], int | None] | None = None
+    container: str = DEFAULT_FORM  # "v1", "v2" or "packet": the form whose bytes count
 
     def file_bytes(self, prompt: Prompt) -> int:
         sem = SemFile(
@@ -52,7 +55,7 @@ class Budget:
             width=self.width,
             height=self.height,
         )
-        return len(sem.to_bytes())
+        return len(encode_form(sem, self.container))
 
     def problem(self, prompt: Prompt) -> str | None:
         """None if the prompt fits, else why not (one phrase)."""

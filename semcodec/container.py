@@ -3,7 +3,9 @@
 Version 1 (spec/sem-v1.md section 2) is below; version 2 and its packet form
 (spec/sem-v2.md) follow it in this module.  :func:`decode` reads both,
 dispatching on the first byte; :func:`encode` writes ``sem.version`` unless
-told otherwise (``version=1`` or ``2``).
+told otherwise (``version=1`` or ``2``).  A new :class:`SemFile` is version 2
+(the default written since container v2); one parsed from a v1 file keeps
+version 1, so it re-encodes to its own bytes.
 
 v1 layout (all multi-byte integers are unsigned LEB128 varints unless stated)::
 
@@ -26,6 +28,8 @@ by the CRC and by the codec.
 
 from __future__ import annotations
 
+import base64
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -73,7 +77,7 @@ class SemFile:
     seed: int | None
     width: int
     height: int
-    version: int = VERSION
+    version: int = 2  # the format written by default (VERSION_V2); a parsed file keeps its own
 
     @classmethod
     def create(
@@ -85,7 +89,7 @@ class SemFile:
         seed: int | None = 0,
         width: int = 512,
         height: int = 512,
-        version: int = VERSION,
+        version: int = 2,
     ) -> "SemFile":
         return cls(
             prompt=prompt,
@@ -141,8 +145,8 @@ def _header(decoder_id: int, codec_id: int, seed: int | None, width: int, height
 
 
 def encode(sem: SemFile, version: int | None = None) -> bytes:
-    """Serialise as format ``version`` (default: ``sem.version``, which is 1 unless
-    the SemFile came from a v2 file or was made with ``version=2``).
+    """Serialise as format ``version`` (default: ``sem.version``, which is 2 unless
+    the SemFile came from a v1 file or was made with ``version=1``).
 
     Raises FormatError/PromptError for values the format cannot hold.
     """
@@ -218,7 +222,8 @@ def decode(data: bytes) -> SemFile:
         prompt = decode_prompt(body[pos:], codec)
     except PromptError as exc:
         raise FormatError(f"invalid prompt: {exc}") from None
-    return SemFile(prompt=prompt, decoder=decoder, prompt_codec=codec, seed=seed, width=width, height=height)
+    return SemFile(prompt=prompt, decoder=decoder, prompt_codec=codec, seed=seed, width=width, height=height,
+                   version=VERSION)
 
 
 def read(path) -> tuple[SemFile, int]:
@@ -233,7 +238,7 @@ def read(path) -> tuple[SemFile, int]:
 
 
 def overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1,
-                   version: int = VERSION) -> int:
+                   version: int = 2) -> int:
     """Bytes of a file that are not payload: header plus CRC (CRC-32 for v1, CRC-16 for v2)."""
     if version == VERSION_V2:
         return 1 + packet_overhead_bytes(seed=seed, width=width, height=height, decoder_id=decoder_id,
@@ -246,6 +251,53 @@ def overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int
 def packet_overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1) -> int:
     """Bytes of a v2 packet that are not payload (no magic, no CRC)."""
     return len(_packet_header(decoder_id, codec_id, seed, width, height))
+
+
+# The container forms an encoder can write: a v1 file, a v2 file, a v2 packet.
+FORMS = ("v1", "v2", "packet")
+FORM_SUFFIX = {"v1": ".sem", "v2": ".sem", "packet": ".semp"}
+DEFAULT_FORM = "v2"  # what the encoder, semenc and the Python API write unless told otherwise
+
+
+def check_form(form: str) -> str:
+    if form not in FORMS:
+        raise ValueError(f"container form {form!r}: one of {', '.join(FORMS)}")
+    return form
+
+
+def form_of(version: int | None, packet: bool = False) -> str:
+    """The form for ``--format-version`` / ``--packet``: packet implies version 2; no version is
+    :data:`DEFAULT_FORM`.  ValueError for a packet of version 1 or an unknown version."""
+    if packet:
+        if version not in (None, VERSION_V2):
+            raise ValueError("the packet form is version 2; it cannot be version 1")
+        return "packet"
+    if version is None:
+        return DEFAULT_FORM
+    if version not in (VERSION, VERSION_V2):
+        raise ValueError(f"format version {version}: this semcodec writes versions 1 and 2")
+    return f"v{version}"
+
+
+def encode_form(sem: SemFile, form: str) -> bytes:
+    """``sem`` as bytes of the container form ``form`` ("v1", "v2" or "packet")."""
+    check_form(form)
+    return encode_packet(sem) if form == "packet" else encode(sem, version=VERSION if form == "v1" else VERSION_V2)
+
+
+def form_overhead(form: str, *, seed: int | None, width: int, height: int, decoder_id: int, codec_id: int) -> int:
+    """Bytes a file (or packet) of ``form`` spends besides its payload, from the same header writers
+    that :func:`encode_form` uses: it depends on the IDs (nibble or escape), the seed's varint and the
+    size (class or exact varints)."""
+    kw = dict(seed=seed, width=width, height=height, decoder_id=decoder_id, codec_id=codec_id)
+    if check_form(form) == "packet":
+        return packet_overhead_bytes(**kw)
+    return overhead_bytes(version=VERSION if form == "v1" else VERSION_V2, **kw)
+
+
+def form_label(form: str) -> str:
+    """How the tools name a form in their messages."""
+    return {"v1": ".sem v1", "v2": ".sem v2", "packet": "v2 packet"}[check_form(form)]
 
 
 def bpp(file_bytes: int, width: int, height: int) -> float:
@@ -445,3 +497,58 @@ def read_packet(path) -> tuple[SemFile, int]:
         return decode_packet(data), len(data)
     except FormatError as exc:
         raise type(exc)(f"{path}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------
+# The text form (spec/sem-v2.md section 7.4): a file's or a packet's bytes as
+# unpadded base64url (RFC 4648 section 5), for pasting into a message.
+# ---------------------------------------------------------------------------
+
+_TEXT_RE = re.compile(r"[A-Za-z0-9_-]*", re.ASCII)
+_NOT_TEXT_RE = re.compile(r"[^A-Za-z0-9_-]", re.ASCII)
+
+
+def text_chars(n: int) -> int:
+    """Characters of the text form of ``n`` bytes (unpadded: ceil(8n / 6))."""
+    return (8 * n + 5) // 6
+
+
+MAX_TEXT_CHARS = text_chars(MAX_FILE_BYTES)  # 5462: the text of the largest file
+MAX_PACKET_TEXT_CHARS = text_chars(MAX_PACKET_BYTES)  # 5458
+
+
+def to_text(data: bytes) -> str:
+    """Unpadded base64url of ``data``: one line, alphabet A-Z a-z 0-9 - _."""
+    return base64.urlsafe_b64encode(bytes(data)).rstrip(b"=").decode("ascii")
+
+
+def from_text(text: str, *, packet: bool = False) -> bytes:
+    """The bytes of a text form, decoded strictly: only the base64url alphabet, no padding, no
+    whitespace, canonical (the unused low bits of the last character zero), and no longer than the
+    text of the largest file (packet) could be.  FormatError otherwise, one line."""
+    if not isinstance(text, str):
+        raise TypeError("from_text() takes a str")
+    what = "packet" if packet else ".sem file"
+    limit = MAX_PACKET_TEXT_CHARS if packet else MAX_TEXT_CHARS
+    if len(text) > limit:  # before anything else: a huge argument is refused unread
+        raise FormatError(f"text form is {len(text)} characters; a {what} is at most {limit}")
+    if not text:
+        raise FormatError("empty text, not a text form")
+    if not _TEXT_RE.fullmatch(text):
+        i = _NOT_TEXT_RE.search(text).start()
+        c = text[i]
+        why = ("padding '=' is not written" if c == "=" else "whitespace is not allowed" if c.isspace()
+               else "not in the alphabet A-Z a-z 0-9 - _")
+        raise FormatError(f"not base64url text: character {c!r} at offset {i} ({why})")
+    if len(text) % 4 == 1:
+        raise FormatError(f"not base64url text: {len(text)} characters (4n+1) encode no whole byte")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if to_text(data) != text:
+        raise FormatError("non-canonical base64url: the unused low bits of the last character must be 0")
+    return data
+
+
+def decode_text(text: str, *, packet: bool = False) -> tuple[SemFile, int]:
+    """Parse the text form of a file (or, with ``packet``, of a packet): (SemFile, its byte count)."""
+    data = from_text(text, packet=packet)
+    return (decode_packet(data) if packet else decode(data)), len(data)

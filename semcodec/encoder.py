@@ -32,7 +32,7 @@ import numpy as np
 
 from .backends.base import Critic, DescribeRequest, Describer, Generator, RefineFeedback
 from .budget import Budget, shorten
-from .container import SemFile
+from .container import SemFile, encode_form
 from .errors import BackendError, BudgetError, ModelUnavailableError, PromptError
 from .imageio import fit_to_size
 from .prompt import MAX_TEXT_BYTES, Prompt
@@ -47,7 +47,7 @@ from .trace import (TRACE_VERSION, CallCounts, CandidateTrace, ImageTrace, Itera
 
 @dataclass
 class EncodeResult:
-    data: bytes  # the whole .sem file
+    data: bytes  # the whole .sem file (or packet) in config.container's form
     sem: SemFile
     best_clipsim: float  # encoder-side CLIPSim of the chosen picture
     best_image: object | None  # PIL image at the original size (what the receiver sees, if deterministic)
@@ -115,9 +115,10 @@ def text_budget_hint(budget: Budget, config: EncoderConfig) -> int:
     if budget.decoder.token_limit is not None:
         limit = min(limit, TEXT_BYTES_PER_TOKEN * (budget.decoder.token_limit - 2))
     if budget.max_file_bytes is not None:
-        from .container import overhead_bytes
+        from .container import form_overhead
 
-        payload = budget.max_file_bytes - overhead_bytes(
+        payload = budget.max_file_bytes - form_overhead(
+            budget.container,
             seed=budget.seed,
             width=budget.width,
             height=budget.height,
@@ -188,6 +189,7 @@ class _Loop:
             max_file_bytes=self.config.budget_bytes,
             max_text_bytes=self.config.max_text_bytes,
             count_tokens=gen.count_tokens,
+            container=self.config.container,
         )
 
     # -- the steps of a round ------------------------------------------------
@@ -329,8 +331,8 @@ class _Loop:
         best = self.best
         assert best is not None
         sem = SemFile(prompt=best.prompt, decoder=self.spec, prompt_codec=self.codec, seed=best.seed,
-                      width=self.width, height=self.height)
-        data = sem.to_bytes()
+                      width=self.width, height=self.height, version=1 if self.config.container == "v1" else 2)
+        data = encode_form(sem, self.config.container)
         if self.config.budget_bytes is not None and len(data) > self.config.budget_bytes:  # the budget used the largest seed
             raise AssertionError("budget accounting error")  # pragma: no cover
         seconds = time.perf_counter() - start
@@ -338,7 +340,8 @@ class _Loop:
 
         tr = self.trace
         tr.result = ResultTrace(file_bytes=len(data), bpp=bpp(len(data), self.width, self.height), seed=best.seed,
-                                clipsim=best.clipsim, best_t=best.t, prompt=best.prompt.to_dict(), text=best.prompt.text())
+                                clipsim=best.clipsim, best_t=best.t, prompt=best.prompt.to_dict(), text=best.prompt.text(),
+                                container=self.config.container)
         tr.timings_s = {**{k: round(v, 6) for k, v in self.clock.seconds.items()}, "total": round(seconds, 6)}
         tr.cost_usd_estimate = self.spend.usd
         tr.calls = CallCounts(text_scorings=sum(len(it.prompts) for it in tr.iterations),

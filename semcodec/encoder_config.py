@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .container import DEFAULT_FORM, FORMS
 from .errors import ConfigError
 from .registry import DEFAULT_DECODER, DEFAULT_PROMPT_CODEC
 
@@ -38,6 +39,8 @@ class EncoderConfig:
     max_text_bytes: int | None = None  # optional cap on the canonical text itself
     decoder: str = DEFAULT_DECODER
     prompt_codec: str = DEFAULT_PROMPT_CODEC
+    # the container written and counted by the budget: "v1", "v2" (spec/sem-v2.md) or "packet" (its packet form)
+    container: str = DEFAULT_FORM
     caption: str | None = None  # optional initial caption given to the describer
     max_cost_usd: float | None = None  # stop before the estimated API spend would exceed this
     patience: int | None = None  # stop early after this many rounds without improvement
@@ -47,6 +50,8 @@ class EncoderConfig:
     margin: float = 0.0
 
     def validate(self) -> None:
+        if self.container not in FORMS:
+            raise ConfigError(f"container must be one of {', '.join(FORMS)}")
         if self.select not in SELECT_MODES:
             raise ConfigError(f"select must be one of {', '.join(SELECT_MODES)}")
         if self.accept not in ACCEPT_MODES:

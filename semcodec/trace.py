@@ -78,6 +78,7 @@ class ResultTrace:
     best_t: int
     prompt: dict
     text: str
+    container: str = "v1"  # the form file_bytes counts: "v1", "v2" or "packet" (added with container v2)
 
 
 @dataclass

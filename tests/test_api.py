@@ -24,7 +24,10 @@ def test_encode_accepts_a_path_and_refuses_junk(tmp_path):
     path = tmp_path / "p.png"
     photo().save(path)
     data, _ = semcodec.encode(path, critic=FakeCritic(), generator=FakeGenerator(), describer=FakeDescriber(), n=1, m=1, k=1)
-    assert data[:3] == b"SEM"
+    assert data[0] == 0xF5  # a v2 file: the default written
+    v1, _ = semcodec.encode(path, critic=FakeCritic(), generator=FakeGenerator(), describer=FakeDescriber(), n=1, m=1, k=1,
+                            container="v1")
+    assert v1[:4] == b"SEM\x01" and semcodec.read_file(v1).prompt == semcodec.read_file(data).prompt
     with pytest.raises(InputError):
         semcodec.encode(42, critic=FakeCritic(), generator=FakeGenerator(), describer=FakeDescriber())
 

@@ -97,3 +97,48 @@ def test_every_budget_from_the_floor_up_is_met(data):
     assert out in ladder(FULL)
     with pytest.raises(BudgetError):
         shorten(FULL, budget(max_file_bytes=floor - 1))
+
+
+@pytest.mark.parametrize("width,height,seed,decoder", [(512, 512, 15, "sd-turbo"), (300, 200, 127, "sd-turbo"),
+                                                        (1920, 1080, 200, "world-v1"), (1024, 1024, None, "gpt-image-2")])
+def test_the_budget_counts_each_container_forms_exact_bytes(width, height, seed, decoder):
+    from semcodec.container import FORMS, SemFile, encode_form, form_overhead
+    from semcodec.promptcodec import encode_prompt
+
+    codec = prompt_codec_by_name("lm-ac-v2")
+    payload = len(encode_prompt(FULL, codec))
+    sizes = {}
+    for form in FORMS:
+        b = Budget(decoder=decoder_by_name(decoder), prompt_codec=codec, width=width, height=height, seed=seed,
+                   container=form)
+        sem = SemFile(prompt=FULL, decoder=b.decoder, prompt_codec=codec, seed=seed, width=width, height=height)
+        sizes[form] = b.file_bytes(FULL)
+        assert sizes[form] == len(encode_form(sem, form))
+        overhead = form_overhead(form, seed=seed, width=width, height=height, decoder_id=b.decoder.id,
+                                 codec_id=codec.id)
+        assert sizes[form] == payload + overhead
+    assert sizes["v2"] - sizes["packet"] == 3  # magic + CRC-16
+    assert sizes["v1"] > sizes["v2"]
+
+
+def test_the_text_hint_follows_the_container_form():
+    from semcodec.encoder import EncoderConfig, text_budget_hint
+
+    def hint(form):
+        b = Budget(decoder=decoder_by_name("sd-turbo"), prompt_codec=prompt_codec_by_name("zstd-dict-v1"), width=512,
+                   height=512, seed=15, max_file_bytes=40, container=form)
+        return text_budget_hint(b, EncoderConfig(budget_bytes=40, container=form))
+
+    assert hint("v1") < hint("v2") < hint("packet")
+
+
+def test_a_budget_in_one_form_is_exact_at_its_edge():
+    from semcodec.budget import shorten as fit
+
+    for form in ("v1", "v2", "packet"):
+        b = Budget(decoder=decoder_by_name("sd-turbo"), prompt_codec=prompt_codec_by_name("lm-ac-v2"), width=512,
+                   height=512, seed=15, container=form)
+        size = b.file_bytes(FULL)
+        exact = Budget(**{**b.__dict__, "max_file_bytes": size})
+        assert fit(FULL, exact) == FULL
+        assert fit(FULL, Budget(**{**b.__dict__, "max_file_bytes": size - 1})) != FULL

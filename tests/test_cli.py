@@ -37,7 +37,7 @@ def test_prompt_round_trips_every_field(tmp_path, prompt_file, capsys):
     info = info_json(capsys, out)
     size = out.stat().st_size
     assert info == {
-        "format_version": 1, "decoder": {"id": 2, "name": "sdxl-turbo"},
+        "format_version": 2, "decoder": {"id": 2, "name": "sdxl-turbo"},
         "prompt_codec": {"id": 1, "name": "zstd-dict-v1"}, "seed": 3, "width": 768, "height": 512,
         "prompt": PROMPT, "file_bytes": size, "bpp": 8 * size / (768 * 512),
     }
@@ -49,6 +49,7 @@ def test_defaults(tmp_path, prompt_file, capsys):
     info = info_json(capsys, out)
     assert (info["seed"], info["width"], info["height"], info["decoder"]["name"], info["prompt_codec"]["name"]) == (
         0, 512, 512, "sd-turbo", "lm-ac-v2")
+    assert info["format_version"] == 2 and out.read_bytes()[0] == 0xF5  # v2 is the default written
 
 
 def test_openai_decoder_has_no_seed(tmp_path, prompt_file, capsys):
@@ -72,7 +73,7 @@ def test_unicode_and_no_style(tmp_path, capsys):
 def test_stdin_and_stdout(tmp_path, capfdbinary):
     r = subprocess.run([sys.executable, "-m", "semcodec.cli.semenc", "--prompt", "-", "-o", "-"],
                        input=json.dumps(PROMPT).encode(), capture_output=True, check=True)
-    assert r.stdout[:3] == b"SEM"
+    assert r.stdout[:1] == b"\xf5"
     r2 = subprocess.run([sys.executable, "-m", "semcodec.cli.seminfo", "--json", "-"], input=r.stdout,
                         capture_output=True, check=True)
     assert json.loads(r2.stdout)["prompt"] == PROMPT
@@ -169,7 +170,7 @@ def test_every_prompt_codec_round_trips_exactly(tmp_path, prompt_file, capsys, c
     capsys.readouterr()
     size = out.stat().st_size
     assert info_json(capsys, out) == {
-        "format_version": 1, "decoder": {"id": 1, "name": "sd-turbo"},
+        "format_version": 2, "decoder": {"id": 1, "name": "sd-turbo"},
         "prompt_codec": {"id": codec_id, "name": codec}, "seed": 5, "width": 640, "height": 480,
         "prompt": PROMPT, "file_bytes": size, "bpp": 8 * size / (640 * 480),
     }
@@ -257,7 +258,7 @@ def test_seminfo_human_output_on_a_non_utf8_stdout(unicode_sem, tmp_path):
     assert r.returncode == 0, r.stderr
     text = r.stdout.decode("utf-8")
     assert text.count("scene         Straße in Köln bei Nacht 🌃\n") == 2
-    assert "雨の歩道" in text and text.startswith(f"{unicode_sem}: .sem v1")
+    assert "雨の歩道" in text and text.startswith(f"{unicode_sem}: .sem v2")
 
 
 def test_semdec_bad_input_creates_no_output_folder(tmp_path, capsys):
@@ -329,9 +330,12 @@ def test_format_version_2_and_packets_round_trip(tmp_path, prompt_file, capsys):
 
     v1, v2, pk = tmp_path / "a.sem", tmp_path / "b.sem", tmp_path / "c.semp"
     common = ["--prompt", str(prompt_file), "--seed", "3", "--size", "768x512"]
-    assert semenc.main([*common, "-o", str(v1)]) == 0
+    assert semenc.main([*common, "-o", str(v1), "--format-version", "1"]) == 0
+    assert ": .sem v1, " in capsys.readouterr().err
     assert semenc.main([*common, "-o", str(v2), "--format-version", "2"]) == 0
     assert "v2, " in capsys.readouterr().err
+    assert semenc.main([*common, "-o", str(tmp_path / "default.sem")]) == 0
+    assert (tmp_path / "default.sem").read_bytes() == v2.read_bytes()  # v2 is the default
     assert semenc.main([*common, "-o", str(pk), "--packet"]) == 0
     assert "v2 packet, " in capsys.readouterr().err
     a, b, c = v1.read_bytes(), v2.read_bytes(), pk.read_bytes()
@@ -353,8 +357,8 @@ def test_packet_usage_and_invalid_packets(tmp_path, prompt_file, capsys):
     out = tmp_path / "x.semp"
     assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--packet", "--format-version", "1"]) == 2
     assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--format-version", "3"]) == 2
-    assert semenc.main(["img.png", "--packet"]) == 2
-    assert "only with --prompt" in capsys.readouterr().err
+    assert semenc.main(["img.png", "-o", str(out), "--packet", "--format-version", "1"]) == 2
+    assert "cannot be --format-version 1" in capsys.readouterr().err
     assert not out.exists()
     bad = tmp_path / "bad.semp"
     bad.write_bytes(b"\x13\xbf\x00\x01")
@@ -384,3 +388,113 @@ def test_seminfo_packet_on_stdin():
     r = _run("seminfo", "--packet", "-", input=pk + b"\x00")
     assert r.returncode == 3
     _one_line_error(r.stderr, "seminfo")
+
+
+def test_image_encodes_write_the_form_asked_for_and_budget_it(tmp_path, capsys):
+    """--format-version and --packet apply to images: the file is that form and the budget counts its bytes."""
+    pytest.importorskip("open_clip", reason="the tiny CLIPs need the 'local' extra")
+    from semcodec.container import decode, decode_packet
+    from semcodec.world.dataset import write_dataset
+
+    write_dataset(tmp_path / "w", 1, seed=4242)
+    img = tmp_path / "w" / "scene-000.png"
+    common = [str(img), "--decoder", "world-v1", "--critic", "world-clip", "--describer", "interrogator",
+              "--describer-model", "world-clip", "-n", "1", "-m", "2", "-k", "1", "--device", "cpu", "--budget", "30"]
+    v1, v2 = tmp_path / "a.sem", tmp_path / "b.sem"
+    assert semenc.main([*common, "-o", str(v1), "--format-version", "1", "--trace", str(tmp_path / "t1.json")]) == 0
+    assert ": .sem v1, " in capsys.readouterr().err
+    assert semenc.main([*common, "-o", str(v2), "--format-version", "2", "--trace", str(tmp_path / "t2.json")]) == 0
+    assert ": .sem v2, " in capsys.readouterr().err
+    assert semenc.main([*common, "-d", str(tmp_path / "out"), "--packet"]) == 0
+    assert ": v2 packet, " in capsys.readouterr().err
+    a, b = v1.read_bytes(), v2.read_bytes()
+    c = (tmp_path / "out" / "scene-000.semp").read_bytes()  # -d with --packet writes .semp
+    assert a[:4] == b"SEM\x01" and b[0] == 0xF5 and max(len(a), len(b), len(c)) <= 30
+    sems = [decode(a), decode(b), decode_packet(c)]
+    assert [s.version for s in sems] == [1, 2, 2]
+    for t, form, data in (("t1", "v1", a), ("t2", "v2", b)):
+        image = json.loads((tmp_path / f"{t}.json").read_text())["images"][0]
+        assert image["config"]["container"] == image["result"]["container"] == form
+        assert image["result"]["file_bytes"] == len(data)
+    # the v2 budget leaves the describer more text than the v1 budget
+    hints = [json.loads((tmp_path / f"{t}.json").read_text())["images"][0]["text_budget_hint"] for t in ("t1", "t2")]
+    assert hints[0] < hints[1]
+    # --text without -o: the packet as one line on stdout, no file written
+    assert semenc.main([*common, "--packet", "--text"]) == 0
+    std = capsys.readouterr()
+    from semcodec.container import from_text
+
+    assert from_text(std.out.strip(), packet=True) == c and "text on stdout" in std.err
+
+
+def test_format_version_1_writes_the_v1_vectors_bytes(tmp_path, capsys):
+    """v2 is the default; --format-version 1 writes exactly the v1 file semcodec wrote before (spec vector)."""
+    from pathlib import Path
+
+    typical = {"scene": "a cluttered home office with a wooden desk by a window",
+               "objects": ["a silver laptop", "a ceramic mug of coffee", "two stacked notebooks"],
+               "lighting": "soft natural daylight from the left", "style": "photo, 35mm"}
+    src = tmp_path / "t.json"
+    src.write_text(json.dumps(typical))
+    vector = (Path(__file__).parent.parent / "spec" / "vectors" / "valid" / "lm-ac-v2.sem").read_bytes()
+    common = ["--prompt", str(src), "--seed", "3", "--size", "768x512", "--prompt-codec", "lm-ac-v2"]
+    assert semenc.main([*common, "-o", str(tmp_path / "a.sem"), "--format-version", "1"]) == 0
+    assert (tmp_path / "a.sem").read_bytes() == vector
+    assert semenc.main([*common, "-o", str(tmp_path / "b.sem")]) == 0
+    b = (tmp_path / "b.sem").read_bytes()
+    assert b[0] == 0xF5 and len(vector) - len(b) == 10
+
+
+def test_text_form_round_trips_through_semenc_seminfo_and_semdec(tmp_path, prompt_file, capfd):
+    """--text: the file (packet) as one line of base64url on stdout, messages on stderr; read back by --text."""
+    from semcodec.container import decode, decode_packet, from_text
+
+    out = tmp_path / "a.sem"
+    assert semenc.main(["--prompt", str(prompt_file), "-o", str(out), "--text"]) == 0
+    std = capfd.readouterr()
+    assert std.out.count("\n") == 1 and "text" not in std.err.split(":")[0]
+    line = std.out.strip()
+    assert from_text(line) == out.read_bytes() and decode(out.read_bytes()).prompt.to_dict() == PROMPT
+    assert semenc.main(["--prompt", str(prompt_file), "--text", "--packet", "-q"]) == 0  # no -o: nothing written
+    std = capfd.readouterr()
+    packet_line = std.out.strip()
+    assert std.err == "" and decode_packet(from_text(packet_line, packet=True)).prompt.to_dict() == PROMPT
+    assert seminfo.main(["--json", "--text", line]) == 0
+    assert json.loads(capfd.readouterr().out)["prompt"] == PROMPT
+    assert seminfo.main(["--json", "--packet", "--text", packet_line]) == 0
+    info = json.loads(capfd.readouterr().out)
+    assert info["packet"] is True and info["file_bytes"] == len(from_text(packet_line))
+    assert seminfo.main(["--text", line]) == 0
+    assert capfd.readouterr().out.startswith("text: .sem v2, ")
+
+
+@pytest.mark.parametrize("argv, code, fragment", [
+    (["seminfo", "--text", "9ROBAAI50DkYmw=="], 3, "padding '=' is not written"),
+    (["seminfo", "--text", "9ROB AAI50DkYmw"], 3, "whitespace is not allowed"),
+    (["seminfo", "--text", "A" * 6000], 3, "at most 5462"),
+    (["seminfo", "--packet", "--text", "9ROBAAI50DkYmw"], 3, ""),  # a file's text is not a packet's
+    (["seminfo", "--text", "9ROBAAI50DkYmw", "x.sem"], 2, "not both"),
+    (["seminfo"], 2, "missing FILE.sem"),
+    (["semdec", "--text", "9ROBAAI50DkYmw"], 2, "--text needs -o"),
+    (["semdec", "--text", "9ROBAAI50DkYm+", "-o", "OUT"], 3, "not in the alphabet"),
+    (["semenc", "--prompt", "P", "--text", "-o", "-"], 2, "--text prints to stdout"),
+    (["semenc", "a.png", "b.png", "--text"], 2, "--text is for one input"),
+])
+def test_bad_text_and_text_usage_are_one_line_with_their_exit_code(tmp_path, prompt_file, capsys, argv, code, fragment):
+    module = {"seminfo": seminfo, "semdec": semdec, "semenc": semenc}[argv[0]]
+    args = [str(prompt_file) if a == "P" else str(tmp_path / "o.png") if a == "OUT" else a for a in argv[1:]]
+    assert module.main(args) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err and "Traceback" not in err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_text_form_on_stdin():
+    r = subprocess.run([sys.executable, "-m", "semcodec.cli.semenc", "--prompt", "-", "--text", "--packet"],
+                       input=json.dumps(PROMPT).encode(), capture_output=True, check=True)
+    assert r.stdout.endswith(b"\n") and r.stdout.count(b"\n") == 1
+    r2 = _run("seminfo", "--packet", "--json", "--text", "-", input=r.stdout)  # the line's terminator is not the text
+    assert r2.returncode == 0 and json.loads(r2.stdout)["prompt"] == PROMPT
+    r3 = _run("seminfo", "--packet", "--text", "-", input=r.stdout.strip() + b"\n\n")
+    assert r3.returncode == 3
+    _one_line_error(r3.stderr, "seminfo")

@@ -20,7 +20,7 @@ PROMPT = Prompt(
 
 
 def make(**kw) -> bytes:
-    args = dict(decoder="sd-turbo", prompt_codec="zstd-dict-v1", seed=0, width=512, height=512)
+    args = dict(decoder="sd-turbo", prompt_codec="zstd-dict-v1", seed=0, width=512, height=512, version=1)  # v1's tests
     args.update(kw)
     return SemFile.create(PROMPT, **args).to_bytes()
 
@@ -48,7 +48,7 @@ def test_seed_costs(seed, extra):
 
 
 def test_no_seed_clears_the_flag():
-    data = SemFile.create(PROMPT, decoder="gpt-image-2", seed=None).to_bytes()
+    data = SemFile.create(PROMPT, decoder="gpt-image-2", seed=None, version=1).to_bytes()
     assert data[4] == 0 and decode(data).seed is None
 
 
@@ -57,7 +57,7 @@ def test_overhead_matches_the_file():
     codec = decode(data).prompt_codec
     from semcodec.promptcodec import encode_prompt
 
-    assert len(data) == overhead_bytes(seed=0, width=512, height=512) + len(encode_prompt(PROMPT, codec))
+    assert len(data) == overhead_bytes(seed=0, width=512, height=512, version=1) + len(encode_prompt(PROMPT, codec))
 
 
 def test_every_single_bit_flip_is_detected():

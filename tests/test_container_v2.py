@@ -66,12 +66,15 @@ def test_round_trip_and_layout_of_the_common_case():
     assert back.to_json(len(data))["format_version"] == 2
 
 
-def test_encode_default_stays_v1_and_version_is_explicit():
-    v1 = SemFile.create(PROMPT)
+def test_v2_is_the_default_written_and_a_v1_file_keeps_its_version():
+    new = SemFile.create(PROMPT)
+    assert new.version == 2 and new.to_bytes()[0] == MAGIC_V2 and encode(new) == encode(new, version=2)
+    v1 = SemFile.create(PROMPT, version=1)
     assert v1.to_bytes()[:4] == b"SEM\x01" and encode(v1) == encode(v1, version=1)
+    assert decode(v1.to_bytes()).version == 1 and decode(v1.to_bytes()).to_bytes() == v1.to_bytes()
     v2 = encode(v1, version=2)
-    assert v2[0] == MAGIC_V2 and decode(v2).version == 2
-    assert decode(v2) == SemFile.create(PROMPT, version=2)
+    assert v2 == new.to_bytes() and decode(v2).version == 2
+    assert decode(v2) == SemFile.create(PROMPT, version=2) == new
     assert encode(decode(v2), version=1) == v1.to_bytes()
     with pytest.raises(ValueError):
         encode(v1, version=3)
@@ -95,7 +98,8 @@ def test_overhead(kw, overhead, packet):
     ids = dict(seed=sem.seed, width=sem.width, height=sem.height, decoder_id=sem.decoder.id, codec_id=sem.prompt_codec.id)
     assert len(sem.to_bytes()) - payload == overhead == overhead_bytes(**ids, version=2)
     assert len(sem.to_packet()) - payload == packet == packet_overhead_bytes(**ids)
-    assert overhead_bytes(**ids) == overhead_bytes(**ids, version=1)  # v1 is still the default
+    assert overhead_bytes(**ids) == overhead  # v2 is the default
+    assert overhead_bytes(**ids, version=1) - overhead >= 6
 
 
 def test_every_size_class_round_trips_and_exact_sizes_use_the_escape():
@@ -336,3 +340,62 @@ def test_measure_integrity_tool_runs_and_is_seeded():
            [line for line in runs[1].splitlines() if "(" in line and " s)" not in line]
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("byte", "multi")}
     assert rows["byte"][1] == "0" and rows["byte"][4] == "0"  # v1 and v2 (CRC) accept no single-byte change
+
+
+# -- the text form (section 7.4) ---------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=1, max_size=MAX_FILE_BYTES))
+def test_text_form_round_trips_and_is_rfc4648_base64url_unpadded(data):
+    import base64
+
+    from semcodec.container import from_text, text_chars, to_text
+
+    text = to_text(data)
+    assert text == base64.urlsafe_b64encode(data).decode().rstrip("=") and len(text) == text_chars(len(data))
+    assert from_text(text) == data
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "empty text"),
+    ("9ROBAAI50DkYmw==", "padding '=' is not written"),
+    ("9ROBAAI50DkY mw", "whitespace is not allowed"),
+    ("9ROBAAI50DkYmw\n", "whitespace is not allowed"),
+    ("9ROBAAI50DkYm+", "not in the alphabet"),  # standard base64's '+', not base64url's '-'
+    ("9ROBAAI50DkY/w", "not in the alphabet"),
+    ("9ROBAAI50DkYmé", "not in the alphabet"),
+    ("9ROBA", "4n\\+1"),
+    ("9ROBAAI50DkYmx", "non-canonical"),  # x = 49: its low 4 bits are not 0
+])
+def test_bad_text_is_one_clear_format_error(text, fragment):
+    from semcodec.container import from_text
+
+    with pytest.raises(FormatError, match=fragment) as info:
+        from_text(text)
+    assert "\n" not in str(info.value)
+
+
+def test_text_longer_than_the_largest_file_is_refused_before_decoding():
+    from semcodec.container import MAX_PACKET_TEXT_CHARS, MAX_TEXT_CHARS, from_text, to_text
+
+    assert (MAX_TEXT_CHARS, MAX_PACKET_TEXT_CHARS) == (5462, 5458)
+    assert len(to_text(b"\xff" * MAX_FILE_BYTES)) == MAX_TEXT_CHARS
+    with pytest.raises(FormatError, match="5463 characters; a .sem file is at most 5462"):
+        from_text("A" * 5463)
+    with pytest.raises(FormatError, match="a packet is at most 5458"):
+        from_text("A" * 5459, packet=True)
+    with pytest.raises(FormatError, match="at most 5462"):
+        from_text("!" * 10**7)  # refused on its length, not scanned
+
+
+def test_decode_text_reads_files_and_packets_and_never_guesses():
+    from semcodec.container import decode_text, to_text
+
+    sem = make()
+    f, p = to_text(sem.to_bytes()), to_text(sem.to_packet())
+    assert decode_text(f) == (sem, len(sem.to_bytes()))
+    assert decode_text(p, packet=True) == (sem, len(sem.to_packet()))
+    with pytest.raises(FormatError):
+        decode_text(p)
+    with pytest.raises(FormatError):
+        decode_text(f, packet=True)

@@ -33,7 +33,7 @@ def test_without_ray_the_executor_is_a_missing_extra(scenes, tmp_path, monkeypat
 
 @pytest.mark.parametrize("extra, what", [
     (["--workers", "2"], "--address and --workers are for --executor ray"),
-    (["--executor", "ray", "--html", "x.html"], "--preview and --html are for one image"),
+    (["--executor", "ray", "--html", "x.html"], "--preview, --html and --text are for one image"),
 ])
 def test_ray_options_out_of_place_are_usage_errors(scenes, tmp_path, capsys, extra, what):
     assert semenc.main([scenes[0], "-o", str(tmp_path / "a.sem"), *WORLD, *extra]) == 2

@@ -87,7 +87,8 @@ def test_budget_is_never_exceeded(budget):
 
 def test_a_budget_that_holds_no_prompt_is_refused():
     with pytest.raises(BudgetError, match="no proposed prompt fits the budget"):
-        run(EncoderConfig(n=2, m=3, k=1, budget_bytes=16), desc=FakeDescriber(words_per_object=8))
+        # v1: its 14 bytes of overhead at 48x32 leave 2 payload bytes (a v2 file, 8, would still hold a short prompt)
+        run(EncoderConfig(n=2, m=3, k=1, budget_bytes=16, container="v1"), desc=FakeDescriber(words_per_object=8))
 
 
 def test_shortening_never_cuts_mid_word():
@@ -115,7 +116,7 @@ def test_token_limit_is_respected():
 
 def test_impossible_budget_is_a_clear_error():
     with pytest.raises(BudgetError, match="no proposed prompt fits"):
-        run(EncoderConfig(n=1, m=2, k=1, budget_bytes=16))
+        run(EncoderConfig(n=1, m=2, k=1, budget_bytes=16, container="v1"))
 
 
 def test_api_failure_mid_run_propagates():
@@ -312,3 +313,25 @@ def test_a_margin_keeps_the_first_best_unless_beaten_by_more():
 def test_bad_loop_settings_are_refused(bad):
     with pytest.raises(ValueError):
         EncoderConfig(**bad).validate()
+
+
+@pytest.mark.parametrize("form", ["v1", "v2", "packet"])
+def test_the_encoder_writes_and_budgets_its_container_form(form):
+    from semcodec.container import decode_packet
+
+    result, *_ = run(EncoderConfig(n=2, m=3, k=2, budget_bytes=40, container=form), desc=FakeDescriber(words_per_object=8))
+    assert len(result.data) <= 40
+    sem = decode_packet(result.data) if form == "packet" else decode(result.data)
+    assert sem.prompt == result.sem.prompt and sem.seed == result.sem.seed
+    assert (result.data[:3] == b"SEM") == (form == "v1") and (result.data[0] == 0xF5) == (form == "v2")
+    t = result.trace.to_json()
+    assert t["config"]["container"] == t["result"]["container"] == form
+    assert t["result"]["file_bytes"] == len(result.data)
+    assert all(p["file_bytes"] <= 40 for it in t["iterations"] for p in it["prompts"])
+
+
+def test_an_unknown_container_form_is_a_config_error():
+    from semcodec.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="container must be one of v1, v2, packet"):
+        EncoderConfig(container="v3").validate()

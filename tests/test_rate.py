@@ -78,7 +78,7 @@ def test_rows_match_an_independent_computation():
 def test_the_sem_column_is_a_real_file():
     from semcodec.container import SemFile
 
-    data = SemFile.create(PROMPTS[0], prompt_codec="zstd-dict-v1").to_bytes()
+    data = SemFile.create(PROMPTS[0], prompt_codec="zstd-dict-v1", version=1).to_bytes()  # the sem row is v1
     assert R.rate_rows(PROMPTS[:1])[0]["sem"] == len(data)
     sem = decode(data)
     assert sem.prompt == PROMPTS[0] and sem.seed == 0 and (sem.width, sem.height) == (512, 512)
@@ -125,10 +125,12 @@ def test_the_shipped_layout_measures_the_default_codec_as_the_file(monkeypatch):
     for p, row in zip(PROMPTS, R.rate_rows(PROMPTS)):
         assert row["sem"] == R.sem_overhead() + row["lm-ac-v2"]
         assert row["sem:zstd-dict-v1"] == R.sem_overhead() + row["zstd-dict-v1"]
-        data = SemFile.create(p).to_bytes()  # the container's default is the same codec
+        data = SemFile.create(p, version=1).to_bytes()  # the container's default is the same codec
         assert row["sem"] == len(data) and decode(data).prompt_codec.name == "lm-ac-v2"
+        assert row["sem-v2"] == len(SemFile.create(p).to_bytes())  # the default written is the v2 file
     labels = {m["name"]: m["label"] for m in R.summarise(R.rate_rows(PROMPTS), "x").methods}
-    assert labels["sem"].startswith(".sem file (lm-ac-v2,")
+    assert labels["sem"].startswith(".sem v1 file (lm-ac-v2,")
+    assert labels["sem-v2"].startswith(".sem v2 file, the default")
 
 
 def test_every_registered_prompt_codec_is_measured(monkeypatch):
@@ -228,3 +230,11 @@ def test_v2_rows_are_the_v2_file_and_packet_of_the_default_codec():
         assert row["sem-v2"] == R.sem_overhead(version=2) + row[R.DEFAULT_PROMPT_CODEC] == row["sem"] - 10
         assert row["sem-packet"] == R.sem_overhead(version="packet") + row[R.DEFAULT_PROMPT_CODEC] == row["sem-v2"] - 3
     assert (R.sem_overhead(), R.sem_overhead(version=2), R.sem_overhead(version="packet")) == (16, 6, 3)
+
+
+def test_the_json_names_the_default_container_and_every_forms_overhead():
+    doc = R.summarise(R.rate_rows(PROMPTS), "x").to_json()
+    assert doc["default_container"] == "v2"
+    assert (doc["sem_overhead_bytes_per_file"], doc["sem_v2_overhead_bytes_per_file"], doc["sem_packet_overhead_bytes"]) == (16, 6, 3)
+    v2 = next(m for m in doc["methods"] if m["name"] == "sem-v2")
+    assert doc["sem_v2_mean_bpp_512"] == pytest.approx(8 * v2["mean_bytes"] / (512 * 512))

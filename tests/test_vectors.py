@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from semcodec.container import decode, decode_packet
+from semcodec.container import decode, decode_packet, from_text, to_text
 from semcodec.errors import FormatError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +17,17 @@ INDEX = json.loads((VECTORS / "index.json").read_text(encoding="utf-8"))
 
 
 def _decode(rel: str, data: bytes):
-    """v2 packets (``.semp``) through decode_packet; v1 and v2 files through decode."""
+    """v2 packets (``.semp``) through decode_packet; v1 and v2 files through decode; text forms
+    (``.sem.txt``, ``.semp.txt``, spec/sem-v2.md 7.4) through from_text first."""
+    if rel.endswith(".txt"):
+        rel, data = rel[:-4], from_text(data.decode("ascii"), packet=rel.endswith(".semp.txt"))
     return decode_packet(data) if rel.endswith(".semp") else decode(data)
+
+
+def _bytes(rel: str) -> bytes:
+    """The file's or packet's bytes (a text form decoded)."""
+    data = (VECTORS / rel).read_bytes()
+    return from_text(data.decode("ascii"), packet=rel.endswith(".semp.txt")) if rel.endswith(".txt") else data
 
 
 def _is_v2(rel: str) -> bool:
@@ -29,9 +38,11 @@ def _is_v2(rel: str) -> bool:
 def test_valid_vector(rel):
     data = (VECTORS / rel).read_bytes()
     sem = _decode(rel, data)
-    assert sem.to_json(len(data)) == INDEX["valid"][rel]
+    assert sem.to_json(len(_bytes(rel))) == INDEX["valid"][rel]
     assert sem.version == (2 if _is_v2(rel) else 1)
-    again = sem.to_packet() if rel.endswith(".semp") else sem.to_bytes()
+    again = sem.to_packet() if rel.endswith((".semp", ".semp.txt")) else sem.to_bytes()
+    if rel.endswith(".txt"):
+        again = to_text(again).encode("ascii")  # one line, no line break
     assert rel.endswith(("ancillary-flag.sem", "ancillary-ext.sem")) or again == data  # re-encoding gives the same bytes
 
 
@@ -78,7 +89,7 @@ def test_spec_vector_section_lists_every_vector_and_only_real_ones(doc, section,
 
     spec = (ROOT / "spec" / doc).read_text(encoding="utf-8")
     text = spec[spec.index(section[0]):spec.index(section[1])]
-    named = re.findall(r"`((?:in)?valid/[^`]+\.semp?)`", text)
+    named = re.findall(r"`((?:in)?valid/[^`]+\.semp?(?:\.txt)?)`", text)
     vectors = {rel for rel in set(INDEX["valid"]) | set(INDEX["invalid"]) if _is_v2(rel) == v2}
     for name in named:
         hits = fnmatch.filter(vectors, name)
@@ -88,7 +99,7 @@ def test_spec_vector_section_lists_every_vector_and_only_real_ones(doc, section,
 
 
 def test_no_stale_vector_files():
-    on_disk = {f"{p.parent.name}/{p.name}" for p in VECTORS.glob("*/*") if p.suffix in (".sem", ".semp")}
+    on_disk = {f"{p.parent.name}/{p.name}" for p in VECTORS.glob("*/*") if p.suffix in (".sem", ".semp", ".txt")}
     assert on_disk == set(INDEX["valid"]) | set(INDEX["invalid"])  # no stale vector files outside the index
 
 
@@ -129,4 +140,12 @@ def test_v2_spec_size_class_table_and_crc_match_the_code():
     rows = [tuple(map(int, m)) for m in re.findall(r"^\| (\d+) \| (\d+) \| (\d+) \|$", spec, re.M)]
     assert rows == [(code, w, h) for code, (w, h) in enumerate(SIZE_CLASSES, 1)]
     assert f"**`0x{crc16(b'123456789'):04X}`**" in spec
-    assert f"| 33 … 63 | reserved |" in spec and len(SIZE_CLASSES) == 32
+    assert "| 33 … 63 | reserved |" in spec and len(SIZE_CLASSES) == 32
+
+
+def test_the_text_vectors_are_the_text_of_their_file_and_packet():
+    for name in ("v2-default.sem", "v2-packet.semp"):
+        text = (VECTORS / "valid" / f"{name}.txt").read_bytes()
+        assert b"\n" not in text and b"=" not in text
+        assert text == to_text((VECTORS / "valid" / name).read_bytes()).encode("ascii")
+        assert INDEX["valid"][f"valid/{name}.txt"] == INDEX["valid"][f"valid/{name}"]

@@ -19,7 +19,8 @@ from pathlib import Path
 import msgpack
 
 from semcodec import varint
-from semcodec.container import MAGIC_V2, MAX_FILE_BYTES, SIZE_CLASSES, SemFile, crc16, decode, decode_packet
+from semcodec.container import (MAGIC_V2, MAX_FILE_BYTES, SIZE_CLASSES, SemFile, crc16, decode, decode_packet, from_text,
+                                to_text)
 from semcodec.errors import FormatError
 from semcodec.prompt import Prompt
 from semcodec.testing.craft import file_with_items, header, small_window_frame, with_crc, zstd_payload
@@ -33,23 +34,28 @@ TYPICAL = Prompt(
 )
 
 
+def v1(prompt, **kw) -> SemFile:
+    """The v1 vectors are v1 files whatever the writing default is."""
+    return SemFile.create(prompt, version=1, **kw)
+
+
 def valid_files() -> dict[str, bytes]:
     return {
-        "minimal": SemFile.create(Prompt("a cat"), prompt_codec=ZSTD, seed=None).to_bytes(),
-        "typical": SemFile.create(TYPICAL, prompt_codec=ZSTD, seed=3, width=768, height=512).to_bytes(),
-        "unicode": SemFile.create(
+        "minimal": v1(Prompt("a cat"), prompt_codec=ZSTD, seed=None).to_bytes(),
+        "typical": v1(TYPICAL, prompt_codec=ZSTD, seed=3, width=768, height=512).to_bytes(),
+        "unicode": v1(
             Prompt("Straße in Köln bei Nacht 🌃", ("ein rotes Fahrrad", "雨の歩道"), "néon bleu", "フィルム写真"),
             prompt_codec=ZSTD,
             seed=63,
             width=640,
             height=480,
         ).to_bytes(),
-        "no-seed-gpt-image-2": SemFile.create(TYPICAL, prompt_codec=ZSTD, decoder="gpt-image-2", seed=None, width=1024, height=1024).to_bytes(),
-        "limits": SemFile.create(Prompt("a red apple on a table", (), "", None), prompt_codec=ZSTD, decoder="sdxl-turbo", seed=2**32 - 1,
+        "no-seed-gpt-image-2": v1(TYPICAL, prompt_codec=ZSTD, decoder="gpt-image-2", seed=None, width=1024, height=1024).to_bytes(),
+        "limits": v1(Prompt("a red apple on a table", (), "", None), prompt_codec=ZSTD, decoder="sdxl-turbo", seed=2**32 - 1,
                                  width=8192, height=8192).to_bytes(),
         "ancillary-flag": file_with_items(["a red apple", ["a knife"], "morning light"], flags=0x81, seed=1),
-        "lm-ac-v1": SemFile.create(TYPICAL, prompt_codec="lm-ac-v1", seed=3, width=768, height=512).to_bytes(),
-        "lm-ac-v2": SemFile.create(TYPICAL, prompt_codec="lm-ac-v2", seed=3, width=768, height=512).to_bytes(),
+        "lm-ac-v1": v1(TYPICAL, prompt_codec="lm-ac-v1", seed=3, width=768, height=512).to_bytes(),
+        "lm-ac-v2": v1(TYPICAL, prompt_codec="lm-ac-v2", seed=3, width=768, height=512).to_bytes(),
     }
 
 
@@ -190,9 +196,12 @@ def v2_invalid_files(valid: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
     return out
 
 
-def decode_any(rel: str, data: bytes) -> SemFile:
-    """Packets (``.semp``) through decode_packet, files through decode."""
-    return decode_packet(data) if rel.endswith(".semp") else decode(data)
+def decode_any(rel: str, data: bytes) -> tuple[SemFile, int]:
+    """Packets (``.semp``) through decode_packet, files through decode, text forms (``.sem.txt``,
+    ``.semp.txt``) through from_text first; (SemFile, bytes of the file or packet)."""
+    if rel.endswith(".txt"):
+        rel, data = rel[:-4], from_text(data.decode("ascii"), packet=rel.endswith(".semp.txt"))
+    return (decode_packet(data) if rel.endswith(".semp") else decode(data)), len(data)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,11 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     valid = valid_files()
     valid_v2 = v2_valid_files()
     all_valid = {f"{name}.sem": data for name, data in valid.items()} | valid_v2
+    for name in ("v2-default.sem", "v2-packet.semp"):  # the text form, spec/sem-v2.md 7.4: one line, no newline
+        all_valid[f"{name}.txt"] = to_text(valid_v2[name]).encode("ascii")
     all_invalid = {f"{name}.sem": v for name, v in invalid_files(valid).items()} | v2_invalid_files(valid_v2)
     for name, data in all_valid.items():
         rel = f"valid/{name}"
         (root / rel).write_bytes(data)
-        index["valid"][rel] = decode_any(rel, data).to_json(len(data))
+        sem, size = decode_any(rel, data)
+        index["valid"][rel] = sem.to_json(size)
     for name, (data, fragment) in all_invalid.items():
         rel = f"invalid/{name}"
         (root / rel).write_bytes(data)

@@ -301,6 +301,10 @@ class SemCodec(Codec):
         self.critic, self.generator, self.describer = critic, generator, describer
         self.n, self.m, self.k = n, m, k
         self.decoder, self.prompt_codec = decoder, prompt_codec
+        # the file form a user's default encode writes (and the budget counts): bench counts those bytes
+        from ..container import DEFAULT_FORM
+
+        self.container = DEFAULT_FORM
         self.deterministic = bool(generator.spec.deterministic)
         self.decodes = 1 if self.deterministic else decodes
         self.identity = dict(identity or {})
@@ -314,6 +318,7 @@ class SemCodec(Codec):
             "k": self.k,
             "decoder": self.decoder,
             "prompt_codec": self.prompt_codec,
+            "container": self.container,
             "decodes": self.decodes,
             "critic": getattr(self.critic, "name", None),
             "describer": getattr(self.describer, "name", None),
@@ -327,7 +332,7 @@ class SemCodec(Codec):
         return (
             f"semcodec {__version__}: byte budgets {', '.join(map(str, self.points()))} (whole .sem file), "
             f"N={self.n} rounds, M={self.m} prompts, K={self.k} seeds, decoder {self.decoder} ({det}), "
-            f"prompt codec {self.prompt_codec}, critic {getattr(self.critic, 'name', '?')}, "
+            f"prompt codec {self.prompt_codec}, container {self.container}, critic {getattr(self.critic, 'name', '?')}, "
             f"describer {getattr(self.describer, 'name', '?')}{extra}; reconstruction rendered from the file "
             "bytes alone, resized bicubic to the original size for PSNR/SSIM"
         )
@@ -339,7 +344,8 @@ class SemCodec(Codec):
         from .metrics import match_size
 
         cfg = EncoderConfig(
-            n=self.n, m=self.m, k=self.k, budget_bytes=int(param), decoder=self.decoder, prompt_codec=self.prompt_codec
+            n=self.n, m=self.m, k=self.k, budget_bytes=int(param), decoder=self.decoder, prompt_codec=self.prompt_codec,
+            container=self.container,
         )
         t0 = time.perf_counter()
         result = encode_image(image, config=cfg, critic=self.critic, generator=self.generator, describer=self.describer)

@@ -10,8 +10,10 @@ packaged held-out set ``semcodec/bench/data/heldout-prompts.jsonl``) it measures
   (magic-less, no content size, dictionary ID or checksum);
 * one column per prompt codec of ``registry.PROMPT_CODECS`` (its payload bytes),
   so a new codec appears without changes here;
-* ``sem``      the whole ``.sem`` file with the default codec, seed 0, 512x512,
-  sd-turbo (header + payload + CRC).
+* ``sem``      the whole v1 ``.sem`` file with the default codec, seed 0, 512x512,
+  sd-turbo (header + payload + CRC-32), and ``sem:<codec>`` the same for every other codec;
+* ``sem-v2``   the whole v2 file (what semenc writes by default since container v2)
+  and ``sem-packet`` its packet form, default codec.
 
 Bits per character are ``8 * total bytes / total UTF-8 bytes of canonical text``.
 """
@@ -86,7 +88,7 @@ def rate_rows(prompts: Iterable[Prompt]) -> list[dict[str, int]]:
             row[spec.name] = len(encode_prompt(prompt, spec))
         for column, spec in sem_columns:
             sem = SemFile(prompt=prompt, decoder=decoder, prompt_codec=spec, seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
-            row[column] = len(sem.to_bytes())
+            row[column] = len(encode(sem, version=1))
         sem = SemFile(prompt=prompt, decoder=decoder, prompt_codec=prompt_codec_by_name(DEFAULT_PROMPT_CODEC),
                       seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
         row["sem-v2"] = len(encode(sem, version=2))
@@ -115,12 +117,17 @@ class Summary:
 
     def to_json(self) -> dict:
         sem = next(m for m in self.methods if m["name"] == "sem")
+        v2 = next(m for m in self.methods if m["name"] == "sem-v2")
         return {
             "source": self.source,
             "prompts": self.prompts,
             "text_bytes": self.text_bytes,
-            "sem_overhead_bytes_per_file": self.overhead_bytes,
+            "sem_overhead_bytes_per_file": self.overhead_bytes,  # the v1 file of the ``sem`` row
             "sem_mean_bpp_512": 8.0 * sem["mean_bytes"] / (SEM_SIZE * SEM_SIZE),
+            "default_container": "v2",
+            "sem_v2_overhead_bytes_per_file": sem_overhead(version=2),
+            "sem_packet_overhead_bytes": sem_overhead(version="packet"),
+            "sem_v2_mean_bpp_512": 8.0 * v2["mean_bytes"] / (SEM_SIZE * SEM_SIZE),
             "methods": self.methods,
         }
 
@@ -135,11 +142,11 @@ def summarise(rows: list[dict[str, int]], source: str) -> Summary:
         values = [r[name] for r in rows]
         total = sum(values)
         if name in V2_COLUMNS:
-            form = "file" if name == "sem-v2" else "packet (no magic, no CRC)"
-            label = f".sem v2 {form}, {DEFAULT_PROMPT_CODEC}"
+            form = "file, the default" if name == "sem-v2" else "packet (no magic, no CRC)"
+            label = f".sem v2 {form} ({DEFAULT_PROMPT_CODEC})"
         elif name == "sem" or name.startswith("sem:"):
             codec = name[4:] or DEFAULT_PROMPT_CODEC
-            label = f".sem file ({codec}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})"
+            label = f".sem v1 file ({codec}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})"
         else:
             label = LABELS.get(name) or f"prompt codec {name} (ID {codec_ids[name]}), payload"
         methods.append(
@@ -175,10 +182,11 @@ def format_table(summary: Summary) -> str:
     ov2, ovp = sem_overhead(version=2), sem_overhead(version="packet")
     lines += [
         "",
-        f".sem fixed overhead: {ov} bytes a file (header {ov - 4} + CRC-32 4), {ov * n} bytes in all; "
-        f"mean .sem {sem['mean_bytes']:.1f} bytes = {8 * sem['mean_bytes'] / (SEM_SIZE * SEM_SIZE):.5f} bpp at "
+        f".sem v1 fixed overhead: {ov} bytes a file (header {ov - 4} + CRC-32 4), {ov * n} bytes in all; "
+        f"mean .sem v1 {sem['mean_bytes']:.1f} bytes = {8 * sem['mean_bytes'] / (SEM_SIZE * SEM_SIZE):.5f} bpp at "
         f"{SEM_SIZE}x{SEM_SIZE}",
-        f".sem v2: {ov2} bytes a file (header {ov2 - 2} + CRC-16 2), mean {v2['mean_bytes']:.1f} bytes; "
+        f".sem v2 (the default): {ov2} bytes a file (header {ov2 - 2} + CRC-16 2), {ov2 * n} bytes in all; "
+        f"mean {v2['mean_bytes']:.1f} bytes = {8 * v2['mean_bytes'] / (SEM_SIZE * SEM_SIZE):.5f} bpp; "
         f"packet {ovp} bytes (spec/sem-v2.md)",
     ]
     return "\n".join(lines)

@@ -153,3 +153,26 @@ def output_paths(inputs, output: str | None, outdir: str | None, suffix: str, wh
     import os
 
     return [os.path.join(outdir, n) for n in names]
+
+
+def read_text_form(value: str, packet: bool):
+    """``--text STRING`` (``-`` reads one line from stdin): (SemFile, byte count), or FormatError (exit 3).
+
+    Only the line's terminator is taken off stdin; the text itself is strict base64url
+    (spec/sem-v2.md 7.4), so a space or padding inside it is an error, not skipped."""
+    from ..container import MAX_PACKET_TEXT_CHARS, MAX_TEXT_CHARS, decode_text
+    from ..errors import FormatError
+
+    if value == "-":
+        from ..io import read_bounded
+
+        raw = read_bounded("-", (MAX_PACKET_TEXT_CHARS if packet else MAX_TEXT_CHARS) + 2, what="text form")
+        if raw.endswith(b"\r\n"):
+            raw = raw[:-2]
+        elif raw.endswith(b"\n"):
+            raw = raw[:-1]
+        try:
+            value = raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise FormatError("-: not base64url text (a non-ASCII byte)") from None
+    return decode_text(value, packet=packet)

@@ -92,7 +92,7 @@ def run_on_ray(setup, *, images: list[str], outputs: list[str], captions: dict, 
             write_traces(trace_path, [traces[p] for p in images if p in traces])
         bar.update(1)
         retry = f", attempt {attempts}" if attempts > 1 else ""
-        message(done_line(job.name, out, res.file_bytes, res.bpp, res.best_clipsim, res.seed, res.seconds)
+        message(done_line(job.name, out, setup.config.container, res.file_bytes, res.bpp, res.best_clipsim, res.seed, res.seconds)
                 + f" [{res.worker}{retry}]", quiet=quiet)
 
     def on_failure(job, why: str, attempts: int) -> None:

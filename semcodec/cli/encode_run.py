@@ -8,6 +8,7 @@ import time
 
 import click
 
+from ..container import to_text
 from ..errors import ModelUnavailableError
 from ..io import atomic_write
 from ..registry import DEFAULT_TEXT_MODEL, REFERENCE_TEXT_MODEL, decoder_by_name, text_model, text_model_notice
@@ -73,7 +74,7 @@ def check_describer_model(describer: str, describer_model: str | None, preset: s
 
 def run_encoder(*, images, outputs, config, describer, describer_model, critic, caption, captions, trace_path,
                 preview_path, dry_run, device, model_dir, quiet, preset, vocab=None, html_path=None,
-                executor: str = "local", workers: int = 2, address: str | None = None) -> int:
+                executor: str = "local", workers: int = 2, address: str | None = None, as_text: bool = False) -> int:
     if vocab is not None and describer != "interrogator":
         raise CliError("--vocab is the interrogator's vocabulary: use it with --describer interrogator", 2)
     describer_model = check_describer_model(describer, describer_model, preset)
@@ -95,7 +96,7 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
         loaded.append(li.image)
 
     for out in outputs:  # the folder of -d is made only once every input is known to be good
-        folder = os.path.dirname(out)
+        folder = os.path.dirname(out) if out else ""
         if folder:
             os.makedirs(folder, exist_ok=True)
     setup = EncodeSetup(config=config, critic=critic, describer=describer, describer_model=describer_model,
@@ -131,7 +132,10 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
-        atomic_write(out, result.data)
+        if out is not None:
+            atomic_write(out, result.data)
+        if as_text:  # the data on stdout, one line; messages stay on stderr
+            click.echo(to_text(result.data))
         if preview_path is not None:
             from .semdec import save_image
 
@@ -143,8 +147,8 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
             write_traces(trace_path, traces)
         if html_path:
             write_html(html_path, path, img, result, encoder.generator)
-        message(done_line(path, out, result.file_bytes, result.bpp, result.best_clipsim, result.sem.seed,
-                          time.perf_counter() - start), quiet=quiet)
+        message(done_line(path, out if out is not None else "text on stdout", config.container, result.file_bytes,
+                          result.bpp, result.best_clipsim, result.sem.seed, time.perf_counter() - start), quiet=quiet)
     return 0
 
 

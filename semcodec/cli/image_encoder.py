@@ -18,9 +18,11 @@ def caption_for(path: str, caption: str | None, captions: dict) -> str | None:
     return caption if caption is not None else captions.get(os.path.basename(path), captions.get(path))
 
 
-def done_line(path, out, file_bytes, bpp, clipsim, seed, seconds) -> str:
+def done_line(path, out, container, file_bytes, bpp, clipsim, seed, seconds) -> str:
+    from ..container import form_label
+
     seed_s = "no seed" if seed is None else f"seed {seed}"
-    return (f"semenc: {path} -> {out}: {file_bytes} bytes, {bpp:.5f} bpp, CLIPSim {clipsim:.4f}, {seed_s}, "
+    return (f"semenc: {path} -> {out}: {form_label(container)}, {file_bytes} bytes, {bpp:.5f} bpp, CLIPSim {clipsim:.4f}, {seed_s}, "
             f"{seconds:.1f} s")
 
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..container import SemFile
+from ..container import FORM_SUFFIX, SemFile, encode_form, form_label, form_of, to_text
 from ..errors import BudgetError, InputError, PromptError
 from ..io import atomic_write, read_bounded
 from ..prompt import Prompt
@@ -50,7 +50,7 @@ REFERENCE_PRESET = {
 MAX_PROMPT_JSON_BYTES = 64 * 1024
 
 
-def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet, format_version=1, packet=False):
+def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, quiet, form="v2", text=False):
     raw = read_bounded(prompt_path, MAX_PROMPT_JSON_BYTES, what="prompt JSON file")
     try:
         prompt = Prompt.from_json(raw)
@@ -66,11 +66,15 @@ def _encode_prompt_file(prompt_path, output, seed, size, decoder, prompt_codec, 
     _check_token_limit(prompt, spec, prompt_path, quiet)
     width, height = size
     sem = SemFile.create(prompt, decoder=decoder, prompt_codec=prompt_codec, seed=seed, width=width, height=height,
-                         version=format_version)
-    data = sem.to_packet() if packet else sem.to_bytes()
-    atomic_write(output, data)
-    what = "v2 packet, " if packet else "v2, " if format_version == 2 else ""
-    message(f"semenc: {output}: {what}{len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}", quiet=quiet)
+                         version=1 if form == "v1" else 2)
+    data = encode_form(sem, form)
+    if output:
+        atomic_write(output, data)
+    if text:
+        click.echo(to_text(data))
+    where = output if output else "text on stdout"
+    message(f"semenc: {where}: {form_label(form)}, {len(data)} bytes, {sem.bpp(len(data)):.5f} bpp at {width}x{height}",
+            quiet=quiet)
 
 
 def _check_token_limit(prompt: Prompt, spec, prompt_path: str, quiet: bool) -> None:
@@ -113,9 +117,12 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @click.option("--decoder", type=click.Choice(decoder_names()), default=None, help=f"Decoder (default {DEFAULT_DECODER}).")
 @click.option("--prompt-codec", type=click.Choice(prompt_codec_names()), default=DEFAULT_PROMPT_CODEC, show_default=True)
 @click.option("--format-version", type=click.Choice(["1", "2"]), default=None,
-              help="With --prompt: container version (default 1; 2 is spec/sem-v2.md, 6 bytes of overhead).")
+              help="Container version: 2 (default; spec/sem-v2.md, 6 bytes of overhead) or 1 (spec/sem-v1.md, 16); the budget counts it.")
 @click.option("--packet", is_flag=True,
-              help="With --prompt: write the v2 packet form (no magic, no CRC; for a transport that checks integrity).")
+              help="Write the v2 packet form (no magic, no CRC; for a transport that checks integrity); -d writes .semp.")
+@click.option("--text", "as_text", is_flag=True,
+              help="Also print the file (the packet with --packet) as one line of unpadded base64url on stdout; "
+                   "-o is then optional (spec/sem-v2.md 7.4). One input only.")
 @loop_size_options(defaults=False)
 @click.option("--budget", type=click.IntRange(16, 4096), default=None, help="Whole-file byte budget (default 160).")
 @click.option("--patience", type=click.IntRange(1, 64), default=None, metavar="R",
@@ -152,7 +159,7 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @quiet_option
 @version_option("semenc")
 @sem_errors
-def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, format_version, packet, n, m, k, budget, patience, no_budget,
+def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_codec, format_version, packet, as_text, n, m, k, budget, patience, no_budget,
            max_text_bytes, describer, describer_model, vocab, critic, caption, captions_path, preset, preview_path, trace_path, dry_run,
            max_cost, html_path, executor, address, workers, device, model_dir, quiet):
     """Encode images into .sem files by CLIP-guided prompt refinement.
@@ -162,8 +169,10 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
       semenc a.jpg b.png -d out/
       semenc data/*.png -d out/ --executor ray --workers 4
       semenc --prompt prompt.json -o p.sem --seed 3 --size 768x512
-      semenc --prompt prompt.json -o p.sem --format-version 2
+      semenc --prompt prompt.json -o p.sem --format-version 1
       semenc --prompt prompt.json -o p.semp --packet
+      semenc photo.jpg -o photo.sem --format-version 1
+      semenc photo.jpg --text --packet
 
     Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 missing backend/model/API key.
     """
@@ -178,19 +187,21 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         given = [flag for flag, v in image_only.items() if v is not None]
         if given:
             raise CliError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to encoding images, not to --prompt", 2)
-        if not output:
-            raise CliError("--prompt needs -o OUT", 2)
-        if packet and format_version == "1":
-            raise CliError("--packet is the v2 packet form; it cannot be --format-version 1", 2)
-        version = 2 if packet else int(format_version or 1)
+    if packet and format_version == "1":
+        raise CliError("--packet is the v2 packet form; it cannot be --format-version 1", 2)
+    form = form_of(int(format_version) if format_version else None, packet)
+    if as_text and output == "-":
+        raise CliError("--text prints to stdout; -o - would write the file there too (give -o FILE or no -o)", 2)
+    if prompt_path is not None:
+        if not output and not as_text:
+            raise CliError("--prompt needs -o OUT (or --text)", 2)
         _encode_prompt_file(prompt_path, output, seed, parse_size(size), decoder or DEFAULT_DECODER, prompt_codec, quiet,
-                            format_version=version, packet=packet)
+                            form=form, text=as_text)
         return 0
     if not images:
         raise CliError("give IMAGE... to encode, or --prompt PROMPT.json (see --help)", 2)
-    container_flags = [flag for flag, v in (("--format-version", format_version), ("--packet", packet or None)) if v is not None]
-    if container_flags:
-        raise CliError(f"{', '.join(container_flags)}: for now only with --prompt (images are written as v1 files)", 2)
+    if as_text and len(images) > 1:
+        raise CliError("--text is for one input (one line on stdout)", 2)
     if seed is not None:
         raise CliError("--seed applies to --prompt; the encoder chooses seeds itself", 2)
     from ..encoder import DEFAULT_BUDGET, REFERENCE_LOOP, EncoderConfig
@@ -211,8 +222,8 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
         raise CliError("--html is for one image", 2)
     if executor != "ray" and (address is not None or workers is not None):
         raise CliError("--address and --workers are for --executor ray", 2)
-    if executor == "ray" and (preview_path is not None or html_path is not None):
-        raise CliError("--preview and --html are for one image in this process; leave out --executor ray", 2)
+    if executor == "ray" and (preview_path is not None or html_path is not None or as_text):
+        raise CliError("--preview, --html and --text are for one image in this process; leave out --executor ray", 2)
     if executor == "ray" and not dry_run:  # without Ray: exit 4 with the install command, before any model loads
         from ..raypool import import_ray
 
@@ -222,20 +233,20 @@ def semenc(images, output, outdir, prompt_path, seed, size, decoder, prompt_code
     config = EncoderConfig(
         n=settings["n"], m=settings["m"], k=settings["k"], budget_bytes=settings["budget"],
         max_text_bytes=settings["max_text_bytes"], decoder=settings["decoder"], prompt_codec=prompt_codec,
-        max_cost_usd=max_cost, patience=patience,
+        max_cost_usd=max_cost, patience=patience, container=form,
         **(REFERENCE_LOOP if preset == "reference" else {}),  # the preset is also the seed's loop behaviour
     )
     try:
         config.validate()
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
-    outs = output_paths(images, output, outdir, ".sem", "images")
+    outs = [None] if as_text and not output and not outdir else output_paths(images, output, outdir, FORM_SUFFIX[form], "images")
     captions = _load_captions(captions_path)
     return run_encoder(
         images=list(images), outputs=outs, config=config, describer=settings["describer"],
         describer_model=settings["describer_model"], critic=critic, caption=caption, captions=captions,
         trace_path=trace_path, preview_path=preview_path, dry_run=dry_run, device=device, model_dir=model_dir, quiet=quiet,
-        preset=preset, vocab=vocab, html_path=html_path,
+        preset=preset, vocab=vocab, html_path=html_path, as_text=as_text,
         executor=executor or "local", workers=workers or 2, address=address,
     )
 

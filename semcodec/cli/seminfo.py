@@ -9,7 +9,7 @@ import click
 
 from ..container import read, read_packet
 from ..errors import SemError
-from .common import run_main, sem_errors, version_option
+from .common import CliError, read_text_form, run_main, sem_errors, version_option
 
 
 def _human(path: str, sem, size: int, packet: bool = False) -> str:
@@ -51,18 +51,27 @@ def _emit(text: str) -> None:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("files", nargs=-1, required=True, metavar="FILE.sem...")
+@click.argument("files", nargs=-1, metavar="FILE.sem...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file (spec section 5), one per line.")
 @click.option("--packet", is_flag=True, help="The inputs are v2 packets (no magic, no CRC); a packet cannot be recognised by itself.")
+@click.option("--text", "text", default=None, metavar="TEXT",
+              help="Read this text form (unpadded base64url of a file, or of a packet with --packet; '-' reads a line "
+                   "from stdin) instead of FILE.sem.")
 @version_option("seminfo")
 @sem_errors
-def seminfo(files: tuple[str, ...], as_json: bool, packet: bool) -> None:
+def seminfo(files: tuple[str, ...], as_json: bool, packet: bool, text: str | None) -> None:
     """Print the header and prompt of .sem files, v1 or v2 ("-" reads stdin).
 
     Exit codes: 0 ok, 2 usage, 3 invalid file, 4 missing backend, 1 other.
     """
-    for path in files:
-        sem, size = (read_packet if packet else read)(path)
+    if text is not None and files:
+        raise CliError("give FILE.sem... or --text TEXT, not both", 2)
+    if text is None and not files:
+        raise CliError("missing FILE.sem... (or --text TEXT)", 2)
+    inputs = [("text", lambda: read_text_form(text, packet))] if text is not None else [
+        (path, lambda path=path: (read_packet if packet else read)(path)) for path in files]
+    for path, load in inputs:
+        sem, size = load()
         if as_json:
             doc = sem.to_json(size)
             if packet:
