@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                     "and append the figures to train-log.txt")
     ap.add_argument("--count-weight", type=float, default=4.0)
     ap.add_argument("--detect-weight", type=float, default=1.0, help="weight of the per-cell losses (objectness, colour, shape, size)")
-    ap.add_argument("--object-weight", type=float, default=4.0, help="positive-class weight of the objectness loss")
+    ap.add_argument("--object-weight", type=float, default=2.0, help="positive-class weight of the objectness loss")
     a = ap.parse_args(argv)
 
     import torch
