@@ -313,6 +313,7 @@ DESCRIBER_LOADERS: Mapping[str, str] = MappingProxyType(
         "openai": "semcodec.backends.openai_text:load_describer",
         "transformers": "semcodec.backends.local_vlm:load_describer",
         "interrogator": "semcodec.backends.interrogator:load_describer",
+        "world-seer": "semcodec.world.seer:load_describer",
     }
 )
 
@@ -512,7 +513,7 @@ def vocabulary_for(critic_name: str | None) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class DescriberSpec(Entry):
-    # name: what --describer takes; family: "openai" | "transformers" | "interrogator";
+    # name: what --describer takes; family: "openai" | "transformers" | "interrogator" | "world-seer";
     # source/revision: a local model's hub repo id and pinned commit
     kind: str  # "api" | "local"
     model: str  # default model: API model name, hub repo id for a local model, critic for the interrogator
@@ -552,6 +553,22 @@ DESCRIBERS: tuple[DescriberSpec, ...] = (
         notes="scores with the encoder's critic (--describer-model names another); vocabulary --vocab NAME|FILE: "
         "'photo' (semcodec/backends/data/photo-vocab-v1.json, the default for real CLIPs) or 'world' (the "
         "synthetic world's, the default for the world-* critics)",
+    ),
+    # The synthetic world's describer that sees the picture (the world's stand-in for a VLM):
+    # weights inside the package, trained by tools/train_world_seer.py (log, metrics next to them).
+    DescriberSpec(
+        name="world-seer",
+        kind="local",
+        family="world-seer",
+        model="world-seer",
+        source="package:semcodec/world/data/world-seer",
+        revision="73b70a28c4ca6b26f4f1f1e1e2c4a7785fa82a47",  # sha1 of the shipped weights file
+        files=("config.json", "model.safetensors"),
+        description="world-seer: a small CNN (semcodec/world/seer.py) that reads a world picture into its scene "
+        "graph (scene, lighting, count and size of each of the 48 colour x shape slots); describes with its M most "
+        "probable scene graphs, refines by changing the parts it is least sure of",
+        notes="synthetic world only (world-v1 demonstration); CPU, no critic; held-out accuracy in "
+        "semcodec/world/data/world-seer/metrics.json",
     ),
 )
 

@@ -130,7 +130,8 @@ def _load_captions(path: str | None) -> dict[str, str]:
 @click.option("--no-budget", is_flag=True, help="No whole-file budget (the --max-text-bytes cap and token limit still apply).")
 @click.option("--max-text-bytes", type=click.IntRange(8, 1024), default=None, help="Cap on the canonical prompt text, in UTF-8 bytes.")
 @click.option("--describer", type=click.Choice(describer_names()), default=None,
-              help="Describer/refiner: 'openai' (API), 'local-vlm' or 'interrogator' (CLIP only) (default openai).")
+              help="Describer/refiner: 'openai' (API), 'local-vlm', 'interrogator' (CLIP only) or 'world-seer' "
+              "(the synthetic world's image reader) (default openai).")
 @click.option("--describer-model", default=None,
               help=f"Model for the API describer (default {DEFAULT_TEXT_MODEL}); for the interrogator, the critic it scores with.")
 @click.option("--vocab", default=None, metavar="NAME|FILE",
