@@ -3,7 +3,7 @@
 Per image: embed the original once.  For t = 1..N the describer proposes M
 prompts (descriptions at t = 1, variations of the best prompt so far after),
 each fitted to the byte budget and the decoder's token limit.  Then, by the
-config's loop behaviour (:data:`REFERENCE_LOOP` is the seed's loop):
+config's loop behaviour (:data:`REFERENCE_LOOP` is the seed's loop, :data:`DEFAULT_LOOP` the default):
 
 - ``select="text"`` (the seed's loop): CLIP(text, image) picks one, p*; K
   images are rendered from p* (K seeds for a deterministic decoder) and
@@ -39,7 +39,7 @@ from .prompt import MAX_TEXT_BYTES, Prompt
 from .registry import decoder_by_name, prompt_codec_by_name
 
 from .encoder_config import (  # noqa: F401 - re-exported: encoder.EncoderConfig etc. stay importable
-    DEFAULT_BUDGET, TEXT_BYTES_PER_TOKEN, MAX_M, MIN_TEXT_BYTES, SELECT_MODES, ACCEPT_MODES, REFERENCE_LOOP, MEAN_LOOP, EncoderConfig,
+    DEFAULT_BUDGET, TEXT_BYTES_PER_TOKEN, MAX_M, MIN_TEXT_BYTES, SELECT_MODES, ACCEPT_MODES, REFERENCE_LOOP, MEAN_LOOP, DEFAULT_LOOP, EncoderConfig,
 )
 from .trace import (TRACE_VERSION, CallCounts, CandidateTrace, ImageTrace, IterationTrace,  # noqa: F401
                     RenderedTrace, RenderTrace, ResultTrace)

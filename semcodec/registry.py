@@ -307,6 +307,15 @@ GENERATOR_LOADERS: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Which function loads a critic of each family (same form as GENERATOR_LOADERS).
+CRITIC_LOADERS: Mapping[str, str] = MappingProxyType(
+    {
+        "open_clip": "semcodec.backends.clip:load_critic",
+        "world-graph": "semcodec.world.graph_critic:load_critic",
+    }
+)
+
+
 # Which function loads a describer of each family (same form as GENERATOR_LOADERS).
 DESCRIBER_LOADERS: Mapping[str, str] = MappingProxyType(
     {
@@ -462,10 +471,29 @@ CRITICS: tuple[CriticSpec, ...] = (
         description="tiny CLIP of another architecture, seed and training sample: the world-v1 demonstration's held-out judge",
         vocabulary="world",
     ),
+    # The synthetic world's binding critic: a network of the world-seer architecture (another seed and
+    # training sample than the describer's) as image tower, the world grammar as text tower, both into
+    # one scene-graph space (semcodec/world/graph_critic.py); trained by tools/train_world_seer.py.
+    CriticSpec(
+        name="world-graph",
+        role="critic",
+        family="world-graph",
+        arch="custom (config.json): world-seer CNN 128px (6 conv layers, 8x8 object cells, 48 slot heads) as image "
+             "tower; the world grammar (parse_text) as text tower; 306-dim scene-graph embedding",
+        pretrained="semcodec-world-v1",
+        source="package:semcodec/world/data/world-graph",
+        revision="038b52a21c05bc283e559b709d0217be693d78b2",  # sha1 of the shipped weights file
+        files=("config.json", "model.safetensors"),
+        image_size=128,
+        preprocess="RGB, resize to 128x128 (bicubic) if needed, 0..1; text: the world grammar, no token limit",
+        description="scene-graph critic of the synthetic world (semcodec/world) only: binds attributes "
+                    "(tools/world_binding.py); the world-v1 demonstration's default critic",
+        vocabulary="world",
+    ),
 )
 
 DEFAULT_CRITIC = "ViT-B-32"
-DEFAULT_WORLD_CRITIC = "world-clip"
+DEFAULT_WORLD_CRITIC = "world-graph"
 DEFAULT_JUDGE = "ViT-L-14"
 _CRITIC_ROLES = {"critic": DEFAULT_CRITIC, "judge": DEFAULT_JUDGE}
 

@@ -286,8 +286,11 @@ def test_config_limits():
             EncoderConfig(**bad).validate()
 
 
-def test_the_seeds_loop_is_the_default_and_the_mean_loop_renders_every_candidate():
-    assert {k: getattr(EncoderConfig(), k) for k in REFERENCE_LOOP} == REFERENCE_LOOP
+def test_the_default_loop_and_the_mean_loop_renders_every_candidate():
+    from semcodec.encoder import DEFAULT_LOOP
+
+    assert {k: getattr(EncoderConfig(), k) for k in REFERENCE_LOOP} == DEFAULT_LOOP != REFERENCE_LOOP
+    assert DEFAULT_LOOP["select"] == REFERENCE_LOOP["select"] == "text"  # the seed's cost: N x K renders
     cfg = EncoderConfig(n=3, m=3, k=2, budget_bytes=None, **MEAN_LOOP)
     result, critic, gen, desc = run(cfg)
     assert gen.renders == 3 * 3 * 2 == result.trace.to_json()["calls"]["renders"]

@@ -25,7 +25,7 @@ BINDING_SEED = 31337  # held-out stream: not 20240 (the study), 4242 (tests), no
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--critics", default="world-clip,world-judge")
+    ap.add_argument("--critics", default="world-graph,world-clip,world-judge")
     ap.add_argument("--model-dir", default=None, help="load the critics from this folder (e.g. a fresh training run)")
     ap.add_argument("--n", type=int, default=500, help="held-out scenes")
     ap.add_argument("--per-scene", type=int, default=4)

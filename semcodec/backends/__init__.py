@@ -35,9 +35,11 @@ def load_generator(spec: DecoderSpec, *, device: str | None = None, model_dir=No
 
 
 def load_critic(name: str = DEFAULT_CRITIC, *, device: str | None = None, model_dir=None):
-    from .clip import load_critic as load
+    """A Critic by registry name: its family's loader (``registry.CRITIC_LOADERS``: open_clip for the CLIPs)."""
+    from ..registry import CRITIC_LOADERS, critic_by_name, resolve_loader
 
-    return load(name, device=device, model_dir=model_dir)
+    spec = critic_by_name(name)  # SemError naming the registered critics
+    return resolve_loader(CRITIC_LOADERS[spec.family])(spec.name, device=device, model_dir=model_dir)
 
 
 def load_describer(name: str, *, model: str | None = None, device: str | None = None, model_dir=None, **api: Any):
@@ -45,7 +47,7 @@ def load_describer(name: str, *, model: str | None = None, device: str | None = 
 
     "interrogator" (LLM-free, :mod:`.interrogator`) scores vocabulary phrases
     with a CLIP critic: ``critic=`` an already loaded Critic, else ``model``
-    names the critic to load (default world-clip); ``vocabulary=`` a name
+    names the critic to load (default ``DEFAULT_WORLD_CRITIC``, world-graph); ``vocabulary=`` a name
     (``photo``, ``world``) or a file, by default ``world`` for the world-*
     critics and ``photo`` for the others.
     """

@@ -84,6 +84,9 @@ def refinement_study(images, *, budget: int, n: int, m: int, k: int, critic, jud
                                               for t in FACT_TYPES}
         out["oracle"]["refinement_gain"] = _paired([r["oracle_t1"] for r in rows], [r["oracle_final"] for r in rows])
     out["loop"] = dict(loop or {})
+    out["describer"] = getattr(describer, "name", type(describer).__name__)
+    out["critic_name"] = getattr(critic, "name", "?")
+    out["judge_name"] = getattr(judge, "name", "?")
     out["mean_encode_s"] = float(np.mean([r["encode_s"] for r in rows]))
     out["mean_file_bytes"] = float(np.mean([r["file_bytes"] for r in rows]))
     return out
@@ -93,9 +96,10 @@ def render_md(study: dict, command: str) -> str:
     lines = [f"# Synthetic world: refinement and seed choice ({study['images']} held-out scenes)", "",
              f"Budget {study['budget']} bytes (mean file {study['mean_file_bytes']:.1f} B), N={study['n']} rounds, "
              f"M={study['m']} prompts, K={study['k']} seeds; prompt codec {study['prompt_codec']}; "
-             "describer interrogator, critic world-clip, decoder world-v1; "
+             f"describer {study.get('describer', '?')}, critic {study.get('critic_name', '?')}, decoder world-v1; "
              f"mean encode time {study['mean_encode_s']:.2f} s per image on this machine.", "",
-             "| CLIPSim (mean ± sd) | judge (world-judge, held out) | critic (world-clip) |", "|---|---|---|"]
+             f"| CLIPSim (mean ± sd) | judge ({study.get('judge_name', '?')}, held out) | "
+             f"critic ({study.get('critic_name', '?')}) |", "|---|---|---|"]
     names = {"t1_seed0": "iteration 1, 1 seed", "t1_bestK": f"iteration 1, best of K={study['k']}",
              "final": f"best after N={study['n']}"}
     for key, label in names.items():
@@ -184,18 +188,22 @@ def render_overview(studies: list[dict], command: str) -> str:
     s0 = studies[0]
     lines = [f"# Synthetic world: the seed's loop vs the new one ({s0['images']} held-out scenes, "
              f"scene seed {s0.get('scene_seed', '?')})", "",
-             f"N={s0['n']}, M={s0['m']}, K={s0['k']}; describer interrogator, critic world-clip, decoder world-v1, "
+             f"N={s0['n']}, M={s0['m']}, K={s0['k']}; decoder world-v1, judge {s0.get('judge_name', '?')} (held out), "
              f"prompt codec {s0['prompt_codec']}. Oracle: semcodec.world.oracle (F1 over scene-graph facts of the "
-             "coded prompt vs the true scene). Gains: file vs iteration 1, mean ± s.e. (scenes better/worse).", "",
-             "| loop | budget | mean file B | oracle F1 | " + " / ".join(FACT_TYPES) + " | judge | critic | "
-             "oracle gain | judge gain | critic gain |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "coded prompt vs the true scene). Critic: each setup's own critic. Gains: file vs iteration 1, "
+             "mean ± s.e. (scenes better/worse).", "",
+             "| setup | describer | critic | loop | budget | mean file B | oracle F1 | " + " / ".join(FACT_TYPES)
+             + " | judge | critic | oracle gain | judge gain | critic gain |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
     def g(x):
         return f"{x['mean_gain']:+.3f} ± {x['se']:.3f} ({x['improved']}/{x['worse']})"
 
     for st in studies:
         o = st["oracle"]
-        lines.append(f"| {st.get('loop_name', '?')} | {st['budget']} | {st['mean_file_bytes']:.1f} | "
+        loop = ", ".join(f"{k}={v}" for k, v in st.get("loop", {}).items()) or "default"
+        lines.append(f"| {st.get('loop_name', '?')} | {st.get('describer', '?')} | {st.get('critic_name', '?')} | "
+                     f"{loop} | {st['budget']} | {st['mean_file_bytes']:.1f} | "
                      f"{o['final']['mean']:.3f} | " + " / ".join(f"{o['final']['per_type'][t]:.2f}" for t in FACT_TYPES)
                      + f" | {st['judge']['final']['mean']:.4f} | {st['critic']['final']['mean']:.4f} | "
                      f"{g(o['refinement_gain'])} | {g(st['judge']['refinement_gain'])} | "
