@@ -295,7 +295,7 @@ class Interrogator:
 
 def load_describer(critic: Critic | str | None = None, *, vocabulary: str | Path | None = None,
                    device: str | None = None, model_dir=None) -> Interrogator:
-    """An Interrogator over ``critic`` (a Critic, or a critic registry name; default world-clip).
+    """An Interrogator over ``critic`` (a Critic, or a critic registry name; default DEFAULT_WORLD_CRITIC, world-graph).
 
     ``vocabulary`` is a name in ``semcodec.registry.VOCABULARIES`` or a file;
     by default the one the critic's registry entry names (``world`` for the
