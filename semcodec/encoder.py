@@ -16,7 +16,7 @@ config's loop behaviour (:data:`REFERENCE_LOOP` is the seed's loop, :data:`DEFAU
 The round's best (p*, its best seed) replaces the best so far when its
 acceptance score (``accept="max"``: the best seed's CLIPSim, the seed's
 loop; ``"mean"``: the mean over the K renders) beats the best's by more than
-``margin``.  The file is the best (prompt, seed) at the end.
+``margin`` (None: the critic's registry ``accept_margin``, 0.01 for the CLIPs).  The file is the best (prompt, seed) at the end.
 
 Models are injected (critic, generator, describer), so tests pass tiny or fake
 ones.  The result's image is exactly what a receiver decodes from the file.
@@ -36,7 +36,7 @@ from .container import SemFile, encode_form
 from .errors import BackendError, BudgetError, ModelUnavailableError, PromptError
 from .imageio import fit_to_size
 from .prompt import MAX_TEXT_BYTES, Prompt
-from .registry import decoder_by_name, prompt_codec_by_name
+from .registry import accept_margin, decoder_by_name, prompt_codec_by_name
 
 from .encoder_config import (  # noqa: F401 - re-exported: encoder.EncoderConfig etc. stay importable
     DEFAULT_BUDGET, TEXT_BYTES_PER_TOKEN, MAX_M, MIN_TEXT_BYTES, SELECT_MODES, ACCEPT_MODES, REFERENCE_LOOP, MEAN_LOOP, DEFAULT_LOOP, EncoderConfig,
@@ -170,7 +170,9 @@ class _Loop:
         self.clock = _Clock()
         self.spend = Spend(config.max_cost_usd)
         hint = text_budget_hint(self.budget, config)
-        self.trace = ImageTrace(config=config.to_json(), decoder=_decoder_json(self.spec),
+        # the acceptance margin: the config's, else the critic's (registry: its accept_margin)
+        self.margin = config.margin if config.margin is not None else accept_margin(getattr(critic, "name", None))
+        self.trace = ImageTrace(config={**config.to_json(), "margin": self.margin}, decoder=_decoder_json(self.spec),
                                 critic=getattr(critic, "name", None), describer=getattr(describer, "name", None),
                                 image={"width": self.width, "height": self.height}, text_budget_hint=hint)
         if not self.deterministic:
@@ -261,7 +263,7 @@ class _Loop:
         _, images, sims = rnd.renders[chosen]
         j = int(np.argmax(sims))
         score = _acceptance_score(self.config, sims)
-        improved = self.best is None or score > self.best.score + self.config.margin
+        improved = self.best is None or score > self.best.score + self.margin
         if improved:
             self.best = _Best(prompt=rnd.candidates[chosen], seed=rnd.seeds[j], clipsim=float(sims[j]),
                               image=images[j], t=rnd.t, score=score)

@@ -28,11 +28,11 @@ REFERENCE_LOOP = {"select": "text", "accept": "max", "margin": 0.0}
 # Render every candidate, choose and accept by the mean over the K renders: an option (M x the renders).
 MEAN_LOOP = {"select": "renders", "accept": "mean", "margin": 0.0}
 # The default loop: the seed's choice of p* by CLIP(text, image), but a round's p* replaces
-# the best only when the *mean* CLIPSim over its K renders beats the best's by more than 0.01 (what a
-# prompt reliably decodes to, past seed noise), at the seed's cost (N x K renders).  Chosen on world
-# development scenes (seed 5150) with the binding critic; measured on held-out scenes in README /
-# bench/results/world: with a bag-of-words critic the seed's loop lowers the oracle, this one does not.
-DEFAULT_LOOP = {"select": "text", "accept": "mean", "margin": 0.01}
+# the best only when the *mean* CLIPSim over its K renders beats the best's by more than the
+# critic's margin (margin None: the critic's registry ``accept_margin``, 0.01 for the CLIPs, 0.1
+# for world-graph), at the seed's cost (N x K renders).  Chosen on world development scenes (seed
+# 5150); measured on held-out scenes in README / bench/results/world.
+DEFAULT_LOOP = {"select": "text", "accept": "mean", "margin": None}
 
 
 @dataclass
@@ -52,7 +52,7 @@ class EncoderConfig:
     # loop behaviour (module docstring); REFERENCE_LOOP restores the seed's loop
     select: str = DEFAULT_LOOP["select"]
     accept: str = DEFAULT_LOOP["accept"]
-    margin: float = DEFAULT_LOOP["margin"]
+    margin: float | None = DEFAULT_LOOP["margin"]
 
     def validate(self) -> None:
         if self.container not in FORMS:
@@ -61,8 +61,8 @@ class EncoderConfig:
             raise ConfigError(f"select must be one of {', '.join(SELECT_MODES)}")
         if self.accept not in ACCEPT_MODES:
             raise ConfigError(f"accept must be one of {', '.join(ACCEPT_MODES)}")
-        if not isinstance(self.margin, (int, float)) or not 0.0 <= self.margin < 1.0:
-            raise ConfigError("margin must be in [0, 1)")
+        if self.margin is not None and (not isinstance(self.margin, (int, float)) or not 0.0 <= self.margin < 1.0):
+            raise ConfigError("margin must be in [0, 1) (or None: the critic's)")
         for name, top in (("n", 64), ("m", MAX_M), ("k", 64)):
             v = getattr(self, name)
             if not isinstance(v, int) or not 1 <= v <= top:

@@ -338,3 +338,17 @@ def test_an_unknown_container_form_is_a_config_error():
 
     with pytest.raises(ConfigError, match="container must be one of v1, v2, packet"):
         EncoderConfig(container="v3").validate()
+
+
+def test_the_default_margin_is_the_critics_registry_margin():
+    from semcodec.registry import accept_margin
+
+    assert accept_margin("world-graph") == 0.1 and accept_margin("ViT-B-32") == 0.01 == accept_margin("no-such")
+    critic = FakeCritic()
+    result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=None), critic=critic)
+    assert result.trace.to_json()["config"]["margin"] == accept_margin(getattr(critic, "name", None))
+    critic.name = "world-graph"  # the margin follows the critic's entry
+    result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=None), critic=critic)
+    assert result.trace.to_json()["config"]["margin"] == 0.1
+    result, *_ = run(EncoderConfig(n=2, m=2, k=2, budget_bytes=None, margin=0.0), critic=critic)  # a given one wins
+    assert result.trace.to_json()["config"]["margin"] == 0.0
