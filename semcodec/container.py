@@ -170,9 +170,6 @@ def encode(sem: SemFile, version: int | None = None) -> bytes:
 
 def decode(data: bytes) -> SemFile:
     """Parse and validate a whole file.  Only FormatError (or its subclass) escapes."""
-    from .errors import PromptError
-    from .promptcodec import decode_prompt
-
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("decode() takes bytes")
     size = data.nbytes if isinstance(data, memoryview) else len(data)
@@ -208,33 +205,50 @@ def decode(data: bytes) -> SemFile:
     pos = 5
     decoder_id, pos = varint.decode(body, pos, max_bytes=2, name="decoder ID")
     codec_id, pos = varint.decode(body, pos, max_bytes=2, name="prompt-codec ID")
-    seed = None
-    if flags & FLAG_SEED:
-        seed, pos = varint.decode(body, pos, max_bytes=5, name="seed")
-        if seed > MAX_SEED:
-            raise FormatError(f"seed {seed} is outside 0..{MAX_SEED}")
+    seed, pos = _decode_seed(body, pos) if flags & FLAG_SEED else (None, pos)
     width, pos = varint.decode(body, pos, max_bytes=2, name="width")
     height, pos = varint.decode(body, pos, max_bytes=2, name="height")
     _check_dims(width, height)
     decoder = decoder_by_id(decoder_id)
     codec = prompt_codec_by_id(codec_id)
-    try:
-        prompt = decode_prompt(body[pos:], codec)
-    except PromptError as exc:
-        raise FormatError(f"invalid prompt: {exc}") from None
+    prompt = _decode_payload(body[pos:], codec)
     return SemFile(prompt=prompt, decoder=decoder, prompt_codec=codec, seed=seed, width=width, height=height,
                    version=VERSION)
 
 
-def read(path) -> tuple[SemFile, int]:
-    """Read a file from disk (bounded) and decode it; return (SemFile, file size)."""
+def _decode_seed(body: bytes, pos: int) -> tuple[int, int]:
+    """The seed varint at ``pos`` (both versions): (seed, position after it)."""
+    seed, pos = varint.decode(body, pos, max_bytes=5, name="seed")
+    if seed > MAX_SEED:
+        raise FormatError(f"seed {seed} is outside 0..{MAX_SEED}")
+    return seed, pos
+
+
+def _decode_payload(payload: bytes, codec) -> Prompt:
+    """The prompt codec's payload (both versions); a bad one is a FormatError of the file."""
+    from .errors import PromptError
+    from .promptcodec import decode_prompt
+
+    try:
+        return decode_prompt(payload, codec)
+    except PromptError as exc:
+        raise FormatError(f"invalid prompt: {exc}") from None
+
+
+def _read(path, limit: int, what: str, parse) -> tuple[SemFile, int]:
+    """Read ``path`` bounded to ``limit`` bytes and ``parse`` it; errors name the path."""
     from .io import read_bounded
 
-    data = read_bounded(path, MAX_FILE_BYTES, what=".sem file")
+    data = read_bounded(path, limit, what=what)
     try:
-        return decode(data), len(data)
+        return parse(data), len(data)
     except FormatError as exc:
         raise type(exc)(f"{path}: {exc}") from None
+
+
+def read(path) -> tuple[SemFile, int]:
+    """Read a file from disk (bounded) and decode it; return (SemFile, file size)."""
+    return _read(path, MAX_FILE_BYTES, ".sem file", decode)
 
 
 def overhead_bytes(*, seed: int | None, width: int, height: int, decoder_id: int = 1, codec_id: int = 1,
@@ -435,9 +449,6 @@ def decode_packet(data: bytes) -> SemFile:
 
 def _parse_packet(body: bytes, pos: int) -> SemFile:
     """Fields from the ID byte on; ``body`` ends where the payload ends."""
-    from .errors import PromptError
-    from .promptcodec import decode_prompt
-
     if len(body) < pos + 3:
         raise FormatError(f"truncated: the header and payload need at least 3 bytes, {len(body) - pos} left")
     ids, cls = body[pos], body[pos + 1]
@@ -471,32 +482,19 @@ def _parse_packet(body: bytes, pos: int) -> SemFile:
         raise UnsupportedError(f"unknown size class {code}: the file needs a newer semcodec")
     else:
         width, height = SIZE_CLASSES[code - 1]
-    seed = None
-    if cls & CLASS_SEED:
-        seed, pos = varint.decode(body, pos, max_bytes=5, name="seed")
-        if seed > MAX_SEED:
-            raise FormatError(f"seed {seed} is outside 0..{MAX_SEED}")
+    seed, pos = _decode_seed(body, pos) if cls & CLASS_SEED else (None, pos)
     decoder = decoder_by_id(decoder_id)
     codec = prompt_codec_by_id(codec_id)
     if pos >= len(body):
         raise FormatError("truncated: no payload")
-    try:
-        prompt = decode_prompt(body[pos:], codec)
-    except PromptError as exc:
-        raise FormatError(f"invalid prompt: {exc}") from None
+    prompt = _decode_payload(body[pos:], codec)
     return SemFile(prompt=prompt, decoder=decoder, prompt_codec=codec, seed=seed, width=width, height=height,
                    version=VERSION_V2)
 
 
 def read_packet(path) -> tuple[SemFile, int]:
     """Read a packet from disk (bounded) and decode it; return (SemFile, packet size)."""
-    from .io import read_bounded
-
-    data = read_bounded(path, MAX_PACKET_BYTES, what="packet")
-    try:
-        return decode_packet(data), len(data)
-    except FormatError as exc:
-        raise type(exc)(f"{path}: {exc}") from None
+    return _read(path, MAX_PACKET_BYTES, "packet", decode_packet)
 
 
 # ---------------------------------------------------------------------------
