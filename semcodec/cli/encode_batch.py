@@ -26,6 +26,7 @@ from .common import message, progress_enabled
 @dataclass(frozen=True)
 class EncodeJob:
     name: str  # the input path as given (unique per run)
+    image: Any  # the driver's already loaded and checked picture (so workers need no shared file system)
     caption: str | None = None
 
 
@@ -54,20 +55,18 @@ class _EncodeWorker:
         self.id = worker_id()
 
     def measure(self, job: EncodeJob) -> EncodedImage:
-        from ..imageio import load_image
-
         t0 = time.perf_counter()
-        li = load_image(job.name)
-        res = self.encoder.encode(li.image, job.caption)
+        res = self.encoder.encode(job.image, job.caption)
         notes, self.notes[:] = list(self.notes), []
         return EncodedImage(name=job.name, data=res.data, trace=res.trace, file_bytes=res.file_bytes, bpp=res.bpp,
                             best_clipsim=res.best_clipsim, seed=res.sem.seed, seconds=time.perf_counter() - t0,
                             worker=self.id, notes=notes)
 
 
-def run_on_ray(setup, *, images: list[str], outputs: list[str], captions: dict, caption: str | None,
+def run_on_ray(setup, *, images: list[str], loaded: list, outputs: list[str], captions: dict, caption: str | None,
                trace_path: str | None, workers: int, address: str | None, quiet: bool) -> int:
-    """Encode ``images`` into ``outputs`` on a Ray pool; returns the exit code (1 if any image failed)."""
+    """Encode ``images`` (their pictures ``loaded``) into ``outputs`` on a Ray pool; returns the exit code
+    (1 if any image failed)."""
     from ..raypool import RayPool
     from .image_encoder import caption_for, done_line, write_traces
 
@@ -75,7 +74,7 @@ def run_on_ray(setup, *, images: list[str], outputs: list[str], captions: dict, 
     gpus = 1.0 if str(setup.device or "").startswith("cuda") else 0.0
     pool = RayPool(_EncodeWorker, setup, workers=workers, address=address, gpus_per_worker=gpus)
     out_of = dict(zip(images, outputs))
-    jobs = [EncodeJob(name=p, caption=caption_for(p, caption, captions)) for p in images]
+    jobs = [EncodeJob(name=p, image=img, caption=caption_for(p, caption, captions)) for p, img in zip(images, loaded)]
     traces: dict[str, Any] = {}
     failures: list[str] = []
     bar = click.progressbar(length=len(jobs), label=f"semenc (ray, {workers} workers)", file=sys.stderr,

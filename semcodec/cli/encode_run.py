@@ -115,7 +115,7 @@ def run_encoder(*, images, outputs, config, describer, describer_model, critic, 
     if executor == "ray":
         from .encode_batch import run_on_ray
 
-        return run_on_ray(setup, images=list(images), outputs=list(outputs), captions=captions, caption=caption,
+        return run_on_ray(setup, images=list(images), loaded=loaded, outputs=list(outputs), captions=captions, caption=caption,
                           trace_path=trace_path, workers=workers, address=address, quiet=quiet)
 
     encoder = ImageEncoder(setup, notify=lambda line: message(line, quiet=False))

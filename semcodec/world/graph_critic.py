@@ -28,6 +28,7 @@ is never chunked).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
@@ -38,7 +39,9 @@ MODEL_NAME = "world-graph"
 NO_TOKEN_LIMIT = 1 << 30  # context_length: a text is one chunk, whatever its length
 
 
+@lru_cache(maxsize=None)
 def _layout():
+    """(labels, scene dims, lighting dims, slots, embedding dims): fixed by the world's vocabulary."""
     from .seer import labels
 
     lab = labels()
