@@ -29,6 +29,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -64,6 +65,7 @@ class Labels:
         return self.slots.index((colour, shape))
 
 
+@lru_cache(maxsize=None)
 def labels() -> Labels:
     v = vocab()
     return Labels(scenes=tuple(v.scenes), lighting=tuple(v.lighting),
