@@ -68,14 +68,12 @@ def measure_points(job: ImageJob, codecs: dict, scorer: Any, image: Any = None):
         if codec is None or settings_hash(codec, pt.param, img, scorer) != pt.key:
             why = ("this worker cannot run it" if codec is None else
                    "this worker's models or semcodec differ from the driver's (cache key mismatch)")
-            rec = {"codec": pt.codec, "param": pt.param, "image": img.name, "width": img.image.width,
-                   "height": img.image.height, "error": why}
-            yield pt, rec, f"{pt.codec} {pt.param} on {img.name}: {why}"
+            yield pt, error_record(pt.codec, pt.param, img, why), f"{pt.codec} {pt.param} on {img.name}: {why}"
             continue
         try:
             yield pt, _measure(codec, pt.param, img, scorer, pt.key), None
         except SemError as exc:
-            yield pt, error_record(codec, pt.param, img, str(exc)), f"{codec.name} {pt.param} on {img.name}: {exc}"
+            yield pt, error_record(codec.name, pt.param, img, str(exc)), f"{codec.name} {pt.param} on {img.name}: {exc}"
 
 
 def measure_image(job: ImageJob, codecs: dict, scorer: Any, image: Any = None) -> ImageResult:

@@ -53,8 +53,8 @@ class Scorer:
         return out
 
 
-def error_record(codec: Codec, param: Any, img: DatasetImage, error: str) -> dict:
-    return {"codec": codec.name, "param": param, "image": img.name, "width": img.image.width,
+def error_record(codec_name: str, param: Any, img: DatasetImage, error: str) -> dict:
+    return {"codec": codec_name, "param": param, "image": img.name, "width": img.image.width,
             "height": img.image.height, "error": error}
 
 
