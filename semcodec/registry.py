@@ -290,6 +290,15 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
         description="the lm-ac-v1 procedure with a model trained on 17k LLM-written prompts; "
         "model semcodec/promptcodec/data/lm-ac-v2.bin.zlib (spec/promptcodec-lm-ac-v2.md)",
     ),
+    PromptCodecSpec(
+        id=4,
+        name="lm-ac-v3",
+        module="lm_ac_v3",
+        text_per_payload_byte=6.0,
+        description="each token from a mixture of an integer feed-forward network (the field's last 3 tokens, "
+        "the field, the position, the prompt's mean embedding) and lm-ac-v2-style count tables trained on 25k prompts; "
+        "models semcodec/promptcodec/data/lm-ac-v3.bin.zlib and lm-ac-v3-ngram.bin.zlib (spec/promptcodec-lm-ac-v3.md)",
+    ),
 )
 
 DEFAULT_PROMPT_CODEC = "lm-ac-v2"

@@ -137,7 +137,7 @@ def test_training_corpora_are_valid_distinct_and_disjoint_from_the_held_out_prom
     held = _texts(ROOT / "semcodec" / "bench" / "data" / "heldout-prompts.jsonl")
     seen: set[str] = set()
     scenes: set[str] = set()
-    for name in ("corpus/train-v1.jsonl", "corpus/lm-extra-v1.jsonl", "corpus/lm-extra-v2.jsonl"):
+    for name in ("corpus/train-v1.jsonl", "corpus/lm-extra-v1.jsonl", "corpus/lm-extra-v2.jsonl", "corpus/lm-extra-v3.jsonl"):
         for p in _texts(ROOT / name):
             assert p.text() not in seen, (name, p.text())
             seen.add(p.text())
@@ -145,10 +145,11 @@ def test_training_corpora_are_valid_distinct_and_disjoint_from_the_held_out_prom
     for p in held:
         assert p.text() not in seen
         assert p.scene.lower() not in scenes
-    # lm-extra-v2 was decontaminated: no 6-token sequence (within a field, ignoring case) of a held-out prompt
+    # lm-extra-v2 and v3 were decontaminated: no 6-token sequence (within a field, ignoring case) of a held-out prompt
     held6 = set().union(*(_grams(p, 6) for p in held))
-    shared = [p.text() for p in _texts(ROOT / "corpus" / "lm-extra-v2.jsonl") if _grams(p, 6) & held6]
-    assert shared == []
+    for name in ("lm-extra-v2.jsonl", "lm-extra-v3.jsonl"):
+        shared = [p.text() for p in _texts(ROOT / "corpus" / name) if _grams(p, 6) & held6]
+        assert shared == []
 
 
 def test_field_ngrams_stay_inside_fields_and_ignore_case() -> None:

@@ -106,7 +106,8 @@ def test_every_registered_prompt_codec_becomes_a_column(monkeypatch):
     extra = PromptCodecSpec(id=99, name="test-codec", module="zstd_dict", description="a second codec for the test")
     monkeypatch.setattr(R, "PROMPT_CODECS", (*R.PROMPT_CODECS, extra))
     cols = R.columns()
-    assert cols.index("test-codec") < cols.index("sem") and cols[-3:] == ["sem:test-codec", "sem-v2", "sem-packet"]
+    assert cols.index("test-codec") < cols.index("sem") < cols.index("sem:test-codec") < cols.index("sem-v2")
+    assert cols[-2:] == ["sem-v2:test-codec", "sem-packet:test-codec"]
     rows = R.rate_rows(PROMPTS[:2])
     assert all(r["test-codec"] == r["zstd-dict-v1"] > 0 for r in rows)
     assert all(r["sem:test-codec"] == r["sem"] for r in rows)  # same payload bytes, same header size
@@ -121,7 +122,9 @@ def test_the_shipped_layout_measures_the_default_codec_as_the_file(monkeypatch):
     monkeypatch.setattr(R, "DEFAULT_PROMPT_CODEC", DEFAULT_PROMPT_CODEC)
     assert DEFAULT_PROMPT_CODEC == "lm-ac-v2"
     cols = R.columns()
-    assert cols[-5:] == ["sem", "sem:zstd-dict-v1", "sem:lm-ac-v1", "sem-v2", "sem-packet"]
+    others = ["zstd-dict-v1", "lm-ac-v1", "lm-ac-v3"]
+    assert cols[-(3 * len(others) + 3):] == ["sem", *(f"sem:{c}" for c in others), "sem-v2", "sem-packet",
+                                             *(f"{f}:{c}" for c in others for f in ("sem-v2", "sem-packet"))]
     for p, row in zip(PROMPTS, R.rate_rows(PROMPTS)):
         assert row["sem"] == R.sem_overhead() + row["lm-ac-v2"]
         assert row["sem:zstd-dict-v1"] == R.sem_overhead() + row["zstd-dict-v1"]
@@ -229,6 +232,8 @@ def test_v2_rows_are_the_v2_file_and_packet_of_the_default_codec():
     for row in R.rate_rows(PROMPTS):
         assert row["sem-v2"] == R.sem_overhead(version=2) + row[R.DEFAULT_PROMPT_CODEC] == row["sem"] - 10
         assert row["sem-packet"] == R.sem_overhead(version="packet") + row[R.DEFAULT_PROMPT_CODEC] == row["sem-v2"] - 3
+        for c in R._other_codecs():  # every registered ID fits the packed ID byte: the same overheads
+            assert row[f"sem-v2:{c.name}"] == row[f"sem-packet:{c.name}"] + 3 == row[c.name] + 6
     assert (R.sem_overhead(), R.sem_overhead(version=2), R.sem_overhead(version="packet")) == (16, 6, 3)
 
 

@@ -53,9 +53,11 @@ def _other_codecs() -> list:
 def columns() -> list[str]:
     """Row keys in table order: the baselines, every registered prompt codec, then the
     whole v1 file: ``sem`` (default codec) and ``sem:<codec>`` for every other codec;
-    last the default codec in container v2: ``sem-v2`` (file) and ``sem-packet``."""
-    return [*BASELINES, *(c.name for c in PROMPT_CODECS), "sem", *(f"sem:{c.name}" for c in _other_codecs()),
-            *V2_COLUMNS]
+    then the default codec in container v2: ``sem-v2`` (file) and ``sem-packet``; last
+    ``sem-v2:<codec>`` and ``sem-packet:<codec>`` for every other codec."""
+    others = [c.name for c in _other_codecs()]
+    return [*BASELINES, *(c.name for c in PROMPT_CODECS), "sem", *(f"sem:{c}" for c in others),
+            *V2_COLUMNS, *(f"{form}:{c}" for c in others for form in V2_COLUMNS)]
 
 
 V2_COLUMNS = ("sem-v2", "sem-packet")
@@ -89,10 +91,10 @@ def rate_rows(prompts: Iterable[Prompt]) -> list[dict[str, int]]:
         for column, spec in sem_columns:
             sem = SemFile(prompt=prompt, decoder=decoder, prompt_codec=spec, seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
             row[column] = len(encode(sem, version=1))
-        sem = SemFile(prompt=prompt, decoder=decoder, prompt_codec=prompt_codec_by_name(DEFAULT_PROMPT_CODEC),
-                      seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
-        row["sem-v2"] = len(encode(sem, version=2))
-        row["sem-packet"] = len(encode_packet(sem))
+        for suffix, spec in (("", prompt_codec_by_name(DEFAULT_PROMPT_CODEC)), *((f":{c.name}", c) for c in _other_codecs())):
+            sem = SemFile(prompt=prompt, decoder=decoder, prompt_codec=spec, seed=SEM_SEED, width=SEM_SIZE, height=SEM_SIZE)
+            row["sem-v2" + suffix] = len(encode(sem, version=2))
+            row["sem-packet" + suffix] = len(encode_packet(sem))
         rows.append(row)
     return rows
 
@@ -141,9 +143,10 @@ def summarise(rows: list[dict[str, int]], source: str) -> Summary:
     for name in columns():
         values = [r[name] for r in rows]
         total = sum(values)
-        if name in V2_COLUMNS:
-            form = "file, the default" if name == "sem-v2" else "packet (no magic, no CRC)"
-            label = f".sem v2 {form} ({DEFAULT_PROMPT_CODEC})"
+        if name.split(":")[0] in V2_COLUMNS:
+            base, _, codec = name.partition(":")
+            form = ("file, the default" if not codec else "file") if base == "sem-v2" else "packet (no magic, no CRC)"
+            label = f".sem v2 {form} ({codec or DEFAULT_PROMPT_CODEC})"
         elif name == "sem" or name.startswith("sem:"):
             codec = name[4:] or DEFAULT_PROMPT_CODEC
             label = f".sem v1 file ({codec}, {DEFAULT_DECODER}, seed {SEM_SEED}, {SEM_SIZE}x{SEM_SIZE})"

@@ -119,10 +119,19 @@ class _Encoder:
                 self.esc(chars)
                 self.rc.encode(cp, 1, M.CODEPOINTS)
 
+    def case(self, f: int, prevcase: int, tok: str) -> int:
+        """Code a word token's case class (and mixed-case bits, section 5.2 step 2); the next previous-case context."""
+        letters = tok.lstrip(" ")
+        cls = M.case_class(letters)
+        self.sym(self.m.groups[M.G_CASE].get((f, prevcase, 0)), cls)
+        if cls == M.C_MIXED:
+            for ch in letters:
+                self.rc.encode(1 if ch.isupper() else 0, 1, 2)
+        return cls + 1
+
     def field(self, f: int, text: str) -> None:
         m = self.m
         ids = m.ids
-        case_group = m.groups[M.G_CASE]
         a = b = M.END
         prevcase = 0
         for tok in M.tokenize(text) if text else ():
@@ -133,19 +142,17 @@ class _Encoder:
             if tid is None:
                 self.spell(f, key)
             if word:
-                letters = tok.lstrip(" ")
-                cls = M.case_class(letters)
-                self.sym(case_group.get((f, prevcase, 0)), cls)
-                if cls == M.C_MIXED:
-                    for ch in letters:
-                        self.rc.encode(1 if ch.isupper() else 0, 1, 2)
-                prevcase = cls + 1
+                prevcase = self.case(f, prevcase, tok)
             a, b = b, (tid if tid is not None else m.unk)
         self.token(f, a, b, M.END)
 
 
 def encode_with(model: M.Model, prompt: Prompt) -> bytes:
-    e = _Encoder(model)
+    return encode_sequence(_Encoder(model), prompt)
+
+
+def encode_sequence(e: _Encoder, prompt: Prompt) -> bytes:
+    """Code the prompt's symbol sequence (section 5.1) with ``e``; the payload."""
     e.field(M.F_SCENE, prompt.scene)
     for i, obj in enumerate(prompt.objects):
         e.flag(M.G_MORE, (min(i, MORE_CONTEXTS), 0, 0), 1)
@@ -247,10 +254,23 @@ class _Decoder:
             raise FormatError("corrupt prompt payload (surrogate code point)")
         return chr(cp)
 
+    def case(self, f: int, prevcase: int, tok: str) -> tuple[str, int]:
+        """Decode a word token's case (section 5.2 step 2): the cased token and the next previous-case context."""
+        cls = self.sym(self.m.groups[M.G_CASE].get((f, prevcase, 0)))
+        lead = " " if tok[0] == " " else ""
+        letters = tok[len(lead) :]
+        if cls == M.C_MIXED:
+            chars = []
+            for ch in letters:
+                bit = self.rc.target(2)
+                self.rc.consume(bit, 1)
+                chars.append(ch.upper() if bit else ch)
+            return lead + "".join(chars), cls + 1
+        return lead + M.apply_case(letters, cls), cls + 1
+
     def field(self, f: int) -> str:
         m = self.m
         vocab, word = m.vocab, m.word
-        case_group = m.groups[M.G_CASE]
         limit = _FIELD_LIMITS[f] + 1  # the coded text carries one leading space
         used = 0
         parts: list[str] = []
@@ -268,36 +288,39 @@ class _Decoder:
                 is_word = M.is_word(tok)
                 tid = m.unk
             if is_word:
-                cls = self.sym(case_group.get((f, prevcase, 0)))
-                lead = " " if tok[0] == " " else ""
-                letters = tok[len(lead) :]
-                if cls == M.C_MIXED:
-                    chars = []
-                    for ch in letters:
-                        bit = self.rc.target(2)
-                        self.rc.consume(bit, 1)
-                        chars.append(ch.upper() if bit else ch)
-                    tok = lead + "".join(chars)
-                else:
-                    tok = lead + M.apply_case(letters, cls)
-                prevcase = cls + 1
-            used += len(tok.encode("utf-8"))
-            if used > limit:
-                raise FormatError("prompt payload decodes past the field size limit")
-            parts.append(tok)
+                tok, prevcase = self.case(f, prevcase, tok)
+            used = _append(parts, tok, used, limit)
             a, b = b, tid
-        text = "".join(parts)
-        if not text:
-            return ""
-        if text[0] != " ":
-            raise FormatError("corrupt prompt payload (field does not start with the coded space)")
-        return text[1:]
+        return _field_text(parts)
+
+
+def _append(parts: list[str], tok: str, used: int, limit: int) -> int:
+    """Add a decoded token to its field, refusing a field past its limit; the bytes used."""
+    used += len(tok.encode("utf-8"))
+    if used > limit:
+        raise FormatError("prompt payload decodes past the field size limit")
+    parts.append(tok)
+    return used
+
+
+def _field_text(parts: list[str]) -> str:
+    """A decoded field's text: its tokens joined, the coded leading space checked and removed."""
+    text = "".join(parts)
+    if not text:
+        return ""
+    if text[0] != " ":
+        raise FormatError("corrupt prompt payload (field does not start with the coded space)")
+    return text[1:]
 
 
 def decode_with(model: M.Model, payload: bytes) -> Prompt:
     if not payload:
         raise FormatError("empty prompt payload")
-    d = _Decoder(model, payload)
+    return finish_decode(_Decoder(model, payload), payload, lambda prompt: encode_with(model, prompt))
+
+
+def finish_decode(d: _Decoder, payload: bytes, encode_fn) -> Prompt:
+    """Decode the symbol sequence (section 5) with ``d``; valid only if ``encode_fn`` gives back ``payload``."""
     scene = d.field(M.F_SCENE)
     objects: list[str] = []
     while d.flag(M.G_MORE, (min(len(objects), MORE_CONTEXTS), 0, 0)) == 1:
@@ -310,7 +333,7 @@ def decode_with(model: M.Model, payload: bytes) -> Prompt:
         prompt = Prompt(scene=scene, objects=tuple(objects), lighting=lighting, style=style)
     except PromptError as exc:
         raise FormatError(f"invalid prompt: {exc}") from None
-    canonical = encode_with(model, prompt)
+    canonical = encode_fn(prompt)
     if canonical != payload:
         if len(payload) > len(canonical) and payload.startswith(canonical):
             raise FormatError("trailing bytes after the prompt payload")

@@ -1,0 +1,216 @@
+"""``lm-ac-v3`` (prompt codec ID 4): tokens predicted by an integer network (spec/promptcodec-lm-ac-v3.md).
+
+The symbol sequence, the range coder, the validity rule (a payload is valid
+only if it is exactly the encoding of the prompt it decodes to) and every
+table except the token tables are ``lm-ac-v2``'s.  What changes is how a
+token is coded: the network of :mod:`.nn_model` gives the distribution of the
+next token of a field (its vocabulary, END, or OTHER); an OTHER token is coded
+with ``lm-ac-v2``'s general table with the network's vocabulary removed, and
+escapes from there to ``lm-ac-v2``'s spelling.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import FormatError
+from ..prompt import Prompt
+from . import lm_model as M
+from . import nn_model as N
+from .lm_ac import _FIELD_LIMITS, _ZERO, _append, _Decoder, _Encoder, _field_text, encode_sequence, finish_decode
+
+
+ONE = 1 << 36  # the n-gram distribution's fixed-point unit (section 2.2)
+
+
+class _NGram:
+    """The lm-ac-v2 token chain's distribution over the network's output symbols (section 2.2)."""
+
+    def __init__(self, base: M.Model, net: N.NetModel) -> None:
+        self.base, self.net = base, net
+        g = base.groups
+        self.o2, self.o1, self.o0 = g[M.G_ORDER2], g[M.G_ORDER1], g[M.G_ORDER0]
+        self.general = g[M.G_GENERAL].get(_ZERO)
+        nn_of = np.full(len(base.vocab), -1, dtype=np.int64)
+        nn_of[M.END] = N.END
+        for key, i in net.ids.items():
+            j = base.ids.get(key)
+            if j is not None:
+                nn_of[j] = i
+        self.nn_of = nn_of
+        self._arrays: dict = {}
+
+    def arrays(self, table: M.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(network symbols, frequencies) of the table's symbols that have one, and a mask of them."""
+        a = self._arrays.get(id(table))
+        if a is None:
+            idx = self.nn_of[np.asarray(table.syms, dtype=np.int64)]
+            keep = idx >= 0
+            mask = np.zeros(self.net.V, dtype=bool)
+            mask[idx[keep]] = True
+            a = self._arrays[id(table)] = (idx[keep], np.asarray(table.freqs, dtype=np.int64)[keep], mask, table)
+        return a[:3]
+
+    def probs(self, f: int, a: int, b: int) -> np.ndarray:
+        """int64 [V] summing to ONE: each network symbol's probability under the chain; OTHER gets the rest."""
+        P = np.zeros(self.net.V, dtype=np.int64)
+        m = ONE
+        upper = None
+        for group, key in ((self.o2, (f, a, b)), (self.o1, (f, b, 0)), (self.o0, (f, 0, 0)), (None, None)):
+            table = self.general if group is None else group.get(key)
+            if table is None:
+                continue
+            total = table.total if upper is None else table.total - self.base.exclusion(upper, table).tot
+            idx, freqs, _ = self.arrays(table)
+            share = m * freqs // total
+            if upper is not None:
+                share[self.arrays(upper)[2][idx]] = 0
+            P[idx] += share
+            m = m * table.esc // total
+            upper = table
+        P[self.net.OTHER] += ONE - int(P.sum())
+        return P
+
+
+@lru_cache(maxsize=None)
+def _models() -> tuple[M.Model, N.NetModel, M.Table, _NGram]:
+    """lm-ac-v2's tables, the network, the fallback table (v2's general table minus the network's vocabulary), the chain."""
+    base = M.load_model(M.MODEL_FILE_V3)
+    net = N.load_net()
+    general = base.groups[M.G_GENERAL].get(_ZERO)
+    keep = [(s, f) for s, f in zip(general.syms, general.freqs) if base.vocab[s] not in net.ids]
+    fallback = M.Table([s for s, _ in keep], [f for _, f in keep], general.esc)
+    return base, net, fallback, _NGram(base, net)
+
+
+def _field_code(f: int, index: int) -> int:
+    return 4 + min(index, 3) if f == M.F_OBJECT else f
+
+
+class _Context:
+    """What the models see: the prompt's recent symbols (the bag), the field's last symbols and token ids."""
+
+    def __init__(self, net: N.NetModel, ngram: _NGram) -> None:
+        self.net, self.ngram = net, ngram
+        self.bag: list[int] = []
+        self.bag_sum = np.zeros(net.emb.shape[1], dtype=np.int64)
+
+    def start(self, f: int, code: int) -> None:
+        self.f, self.code = f, code
+        self.prev = [self.net.BOS] * N.CONTEXT
+        self.a = self.b = M.END
+        self.t = 0
+
+    def freqs(self) -> np.ndarray:
+        """The mixed table (section 2.3): int64 [V], each >= 1, total <= 2**24."""
+        net = self.net
+        fn = net.freqs(self.prev, self.code, min(self.t, N.N_POSITIONS - 1), self.bag_sum, len(self.bag))
+        lam = int(net.mix[self.code])
+        q = fn * ONE // int(fn.sum())
+        g = (lam * q + (256 - lam) * self.ngram.probs(self.f, self.a, self.b)) >> 20
+        return 1 + g * (N.FREQ_TOTAL - net.V) // int(g.sum())
+
+    def push(self, sym: int, tid: int) -> None:
+        emb = self.net.emb
+        self.bag.append(sym)
+        self.bag_sum += emb[sym]
+        if len(self.bag) > N.BAG:
+            self.bag_sum -= emb[self.bag.pop(0)]
+        self.prev = [sym, *self.prev[:-1]]
+        self.a, self.b = self.b, tid
+        self.t += 1
+
+
+class _NetEncoder(_Encoder):
+    def __init__(self) -> None:
+        base, self.net, self.fallback, ngram = _models()
+        super().__init__(base)
+        self.ctx = _Context(self.net, ngram)
+        self.index = 0
+
+    def field(self, f: int, text: str) -> None:
+        m, net, ctx = self.m, self.net, self.ctx
+        prevcase = 0
+        ctx.start(f, _field_code(f, self.index))
+        for tok in M.tokenize(text) if text else ():
+            word = M.is_word(tok)
+            key = tok.lower() if word else tok
+            sym = net.ids.get(key, net.OTHER)
+            tid = m.ids.get(key)
+            self.net_sym(ctx.freqs(), sym)
+            if sym == net.OTHER:
+                if tid is not None and tid in self.fallback.index:
+                    self.sym(self.fallback, tid)
+                else:
+                    self.esc(self.fallback)
+                    self.spell(f, key)
+            if word:
+                prevcase = self.case(f, prevcase, tok)
+            ctx.push(sym, m.unk if tid is None else tid)
+        self.net_sym(ctx.freqs(), N.END)
+        ctx.push(N.END, M.END)
+        if f == M.F_OBJECT:
+            self.index += 1
+
+    def net_sym(self, freqs: np.ndarray, sym: int) -> None:
+        total = int(freqs.sum())
+        cum = int(freqs[:sym].sum())
+        self.rc.encode(cum, int(freqs[sym]), total)
+
+
+class _NetDecoder(_Decoder):
+    def __init__(self, payload: bytes) -> None:
+        base, self.net, self.fallback, ngram = _models()
+        super().__init__(base, payload)
+        self.ctx = _Context(self.net, ngram)
+        self.index = 0
+
+    def net_sym(self, freqs: np.ndarray) -> int:
+        cums = np.cumsum(freqs)
+        total = int(cums[-1])
+        v = self.rc.target(total)
+        i = int(np.searchsorted(cums, v, side="right"))
+        start = int(cums[i - 1]) if i else 0
+        self.rc.consume(start, int(cums[i]) - start)
+        return i
+
+    def field(self, f: int) -> str:
+        m, net, ctx = self.m, self.net, self.ctx
+        vocab = m.vocab
+        limit = _FIELD_LIMITS[f] + 1  # the coded text carries one leading space
+        used = 0
+        parts: list[str] = []
+        prevcase = 0
+        ctx.start(f, _field_code(f, self.index))
+        while True:
+            sym = self.net_sym(ctx.freqs())
+            if sym == N.END:
+                break
+            if sym != net.OTHER:
+                tok = net.vocab[sym]
+                tid = m.ids.get(tok, m.unk)
+            else:
+                s = self.sym(self.fallback)
+                tok = vocab[s] if s >= 0 else self.spell(f, limit - used)
+                tid = s if s >= 0 else m.unk
+            if M.is_word(tok):
+                tok, prevcase = self.case(f, prevcase, tok)
+            used = _append(parts, tok, used, limit)
+            ctx.push(sym, tid)
+        ctx.push(N.END, M.END)
+        if f == M.F_OBJECT:
+            self.index += 1
+        return _field_text(parts)
+
+
+def encode(prompt: Prompt) -> bytes:
+    return encode_sequence(_NetEncoder(), prompt)
+
+
+def decode(payload: bytes) -> Prompt:
+    payload = bytes(payload)
+    if not payload:
+        raise FormatError("empty prompt payload")
+    return finish_decode(_NetDecoder(payload), payload, encode)
