@@ -8,6 +8,7 @@ hostile payloads and the pinned vectors."""
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import time
 import zlib
@@ -32,7 +33,8 @@ SPEC = prompt_codec_by_name("lm-ac-v3")
 DATA = ROOT / "semcodec" / "promptcodec" / "data"
 
 # Also in spec/promptcodec-lm-ac-v3.md section 5: the lm-ac-v1 vector prompts under this codec.
-VECTORS = [(p, h) for (p, _), h in zip(V1_VECTORS, ["01249a", "01a8a83162595ec0924604", "718eefe183d03fb46bddb8a0c0ba8d521fcf999ef1781b8ecfacc9368fc55fb8da0e9dfff54f610cdf5c56559499deabfa4c54f0e86071248826ca4084c9cf"])]
+SPELLED = Prompt.from_dict(json.loads('''{"scene": "a zzxqv room with 31415 tiles, quintessentially baroque and wildly overdecorated in gold leaf", "objects": ["o1", "o2 4zzxqw", "a x27182 tag", "three red velvet chairs by the tall arched window", "blue", "a sleeping grey cat"], "lighting": "late afternoon sun through dusty curtains, long warm shadows across the parquet floor and up the far wall", "style": "Mixed CaSe"}'''))
+VECTORS = [*((p, h) for (p, _), h in zip(V1_VECTORS, ["01249a", "01a8a83162595ec0924604", "718eefe183d03fb46bddb8a0c0ba8d521fcf999ef1781b8ecfacc9368fc55fb8da0e9dfff54f610cdf5c56559499deabfa4c54f0e86071248826ca4084c9cf"])), (SPELLED, "1c392109d51bab08fe57260a6f3603003286c78ba2506f1da9bf88e0e4ada5ee1dd22c76abfc828ae93e6e950d55e0456972fd1e908518bba841f75d7b8f3527ede9bfae4ba38d33e4147f983189c3f817a965c2bce09adbfd9496904b605f7469")]
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +174,7 @@ def test_property_lossless_for_any_valid_prompt(p: Prompt) -> None:
 
 
 def test_every_truncation_and_appended_bytes_are_refused() -> None:
-    for p, _ in VECTORS[1:]:
+    for p, _ in VECTORS[1:3]:
         payload = lm_ac_v3.encode(p)
         for n in range(len(payload)):
             with pytest.raises(FormatError):
@@ -224,12 +226,12 @@ def test_non_canonical_choices_are_refused(net) -> None:
     """A vocabulary word sent as OTHER and spelled decodes, but is not the canonical encoding."""
     e = lm_ac_v3._NetEncoder()
     e.ctx.start(M.F_SCENE, 0)
-    e.net_sym(e.ctx.freqs(), net.OTHER)
+    e.net_sym(net.OTHER)
     e.esc(e.fallback)
     e.spell(M.F_SCENE, " red")
     e.sym(e.m.groups[M.G_CASE].get((M.F_SCENE, 0, 0)), M.C_LOWER)
     e.ctx.push(net.OTHER, e.m.unk)
-    e.net_sym(e.ctx.freqs(), N.END)
+    e.net_sym(N.END)
     e.ctx.push(N.END, M.END)
     e.flag(M.G_MORE, (0, 0, 0), 0)
     e.field(M.F_LIGHTING, "")

@@ -92,8 +92,9 @@ def _field_code(f: int, index: int) -> int:
 class _Context:
     """What the models see: the prompt's recent symbols (the bag), the field's last symbols and token ids."""
 
-    def __init__(self, net: N.NetModel, ngram: _NGram) -> None:
+    def __init__(self, net: N.NetModel, ngram: _NGram, memo: dict | None = None) -> None:
         self.net, self.ngram = net, ngram
+        self.memo = memo  # context -> (symbol, cum, freq, total) a decode found, for its re-encoding check
         self.bag: list[int] = []
         self.bag_sum = np.zeros(net.emb.shape[1], dtype=np.int64)
 
@@ -102,6 +103,10 @@ class _Context:
         self.prev = [self.net.BOS] * N.CONTEXT
         self.a = self.b = M.END
         self.t = 0
+
+    def key(self) -> tuple:
+        """Everything the mixed table depends on."""
+        return (self.f, self.code, self.t, self.a, self.b, *self.prev, *self.bag)
 
     def freqs(self) -> np.ndarray:
         """The mixed table (section 2.3): int64 [V], each >= 1, total <= 2**24."""
@@ -124,10 +129,10 @@ class _Context:
 
 
 class _NetEncoder(_Encoder):
-    def __init__(self) -> None:
+    def __init__(self, memo: dict | None = None) -> None:
         base, self.net, self.fallback, ngram = _models()
         super().__init__(base)
-        self.ctx = _Context(self.net, ngram)
+        self.ctx = _Context(self.net, ngram, memo)
         self.index = 0
 
     def field(self, f: int, text: str) -> None:
@@ -139,7 +144,7 @@ class _NetEncoder(_Encoder):
             key = tok.lower() if word else tok
             sym = net.ids.get(key, net.OTHER)
             tid = m.ids.get(key)
-            self.net_sym(ctx.freqs(), sym)
+            self.net_sym(sym)
             if sym == net.OTHER:
                 if tid is not None and tid in self.fallback.index:
                     self.sym(self.fallback, tid)
@@ -149,31 +154,40 @@ class _NetEncoder(_Encoder):
             if word:
                 prevcase = self.case(f, prevcase, tok)
             ctx.push(sym, m.unk if tid is None else tid)
-        self.net_sym(ctx.freqs(), N.END)
+        self.net_sym(N.END)
         ctx.push(N.END, M.END)
         if f == M.F_OBJECT:
             self.index += 1
 
-    def net_sym(self, freqs: np.ndarray, sym: int) -> None:
-        total = int(freqs.sum())
-        cum = int(freqs[:sym].sum())
-        self.rc.encode(cum, int(freqs[sym]), total)
+    def net_sym(self, sym: int) -> None:
+        """Code ``sym`` in the mixed table of the current context."""
+        ctx = self.ctx
+        seen = ctx.memo.get(ctx.key()) if ctx.memo is not None else None
+        if seen is not None and seen[0] == sym:  # the decode being checked met this context and symbol
+            self.rc.encode(*seen[1:])
+            return
+        freqs = ctx.freqs()
+        self.rc.encode(int(freqs[:sym].sum()), int(freqs[sym]), int(freqs.sum()))
 
 
 class _NetDecoder(_Decoder):
-    def __init__(self, payload: bytes) -> None:
+    def __init__(self, payload: bytes, memo: dict | None = None) -> None:
         base, self.net, self.fallback, ngram = _models()
         super().__init__(base, payload)
-        self.ctx = _Context(self.net, ngram)
+        self.ctx = _Context(self.net, ngram, memo)
         self.index = 0
 
-    def net_sym(self, freqs: np.ndarray) -> int:
-        cums = np.cumsum(freqs)
+    def net_sym(self) -> int:
+        """Decode a symbol of the mixed table of the current context."""
+        ctx = self.ctx
+        cums = np.cumsum(ctx.freqs())
         total = int(cums[-1])
         v = self.rc.target(total)
         i = int(np.searchsorted(cums, v, side="right"))
         start = int(cums[i - 1]) if i else 0
         self.rc.consume(start, int(cums[i]) - start)
+        if ctx.memo is not None:
+            ctx.memo[ctx.key()] = (i, start, int(cums[i]) - start, total)
         return i
 
     def field(self, f: int) -> str:
@@ -185,7 +199,7 @@ class _NetDecoder(_Decoder):
         prevcase = 0
         ctx.start(f, _field_code(f, self.index))
         while True:
-            sym = self.net_sym(ctx.freqs())
+            sym = self.net_sym()
             if sym == N.END:
                 break
             if sym != net.OTHER:
@@ -213,4 +227,5 @@ def decode(payload: bytes) -> Prompt:
     payload = bytes(payload)
     if not payload:
         raise FormatError("empty prompt payload")
-    return finish_decode(_NetDecoder(payload), payload, encode)
+    memo: dict = {}  # the re-encoding check meets the same contexts: compute each table once
+    return finish_decode(_NetDecoder(payload, memo), payload, lambda prompt: encode_sequence(_NetEncoder(memo), prompt))
