@@ -1,12 +1,14 @@
-"""``lm-ac-v3`` (prompt codec ID 4): tokens predicted by an integer network (spec/promptcodec-lm-ac-v3.md).
+"""``lm-ac-v3`` (prompt codec ID 4): each token from a network mixed with count tables (spec/promptcodec-lm-ac-v3.md).
 
-The symbol sequence, the range coder, the validity rule (a payload is valid
-only if it is exactly the encoding of the prompt it decodes to) and every
-table except the token tables are ``lm-ac-v2``'s.  What changes is how a
-token is coded: the network of :mod:`.nn_model` gives the distribution of the
-next token of a field (its vocabulary, END, or OTHER); an OTHER token is coded
-with ``lm-ac-v2``'s general table with the network's vocabulary removed, and
-escapes from there to ``lm-ac-v2``'s spelling.
+The symbol sequence, the range coder and the validity rule (a payload is valid
+only if it is exactly the encoding of the prompt it decodes to) are
+``lm-ac-v1``'s, and so are the count file's tables (``lm-ac-v3-ngram.bin``, in
+the v1 layout).  What changes is how a token is coded: in one table, the
+mixture of the integer network of :mod:`.nn_model` and the count tables'
+order-2/1/0/general chain read as a distribution over the network's symbols
+(its vocabulary, END, OTHER).  An OTHER token is then coded in the fallback
+table (the general table without the network's vocabulary), escaping to
+spelling.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ ONE = 1 << 36  # the n-gram distribution's fixed-point unit (section 2.2)
 
 
 class _NGram:
-    """The lm-ac-v2 token chain's distribution over the network's output symbols (section 2.2)."""
+    """The count tables' token chain as a distribution over the network's output symbols (section 2.2)."""
 
     def __init__(self, base: M.Model, net: N.NetModel) -> None:
         self.base, self.net = base, net
@@ -76,7 +78,7 @@ class _NGram:
 
 @lru_cache(maxsize=None)
 def _models() -> tuple[M.Model, N.NetModel, M.Table, _NGram]:
-    """lm-ac-v2's tables, the network, the fallback table (v2's general table minus the network's vocabulary), the chain."""
+    """The count tables, the network, the fallback table (the general table minus the network's vocabulary), the chain."""
     base = M.load_model(M.MODEL_FILE_V3)
     net = N.load_net()
     general = base.groups[M.G_GENERAL].get(_ZERO)
