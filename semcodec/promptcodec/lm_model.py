@@ -327,14 +327,16 @@ def parse_model(data: bytes, sha256: str | None = None) -> Model:
     return Model(vocab, groups, sha)
 
 
-def model_bytes(name: str) -> bytes:
-    """The model file's bytes as the spec defines them (decompressed if stored packed)."""
-    stored = name + PACKED_SUFFIX if name in PACKED else name
+def model_bytes(name: str, packed: bool | None = None) -> bytes:
+    """A data file's bytes as the spec defines them, decompressed if stored packed
+    (``packed``: whether it is; default: whether ``name`` is in :data:`PACKED`)."""
+    packed = name in PACKED if packed is None else packed
+    stored = name + PACKED_SUFFIX if packed else name
     try:
         data = resources.files(__package__).joinpath("data", stored).read_bytes()
     except OSError as exc:
         raise ModelError(f"the prompt model file {stored} is missing ({exc}); reinstall semcodec") from None
-    return unpack(data, stored) if name in PACKED else data
+    return unpack(data, stored) if packed else data
 
 
 def unpack(stored: bytes, what: str = "model file") -> bytes:

@@ -15,11 +15,10 @@ import hashlib
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
-from .lm_model import MAX_TOKEN_BYTES, ModelError, check_pinned, unpack
+from .lm_model import MAX_TOKEN_BYTES, ModelError, check_pinned, model_bytes
 
 MODEL_FILE = "lm-ac-v3.bin"  # codec ID 4, stored zlib-compressed as MODEL_FILE + ".zlib"
 MODELS = {MODEL_FILE: "326347c30b8f3dddcb0c48ffa33df46f0e8a6a97a65ab0c553451470b4f47d5e"}  # checked on every load
@@ -176,12 +175,8 @@ def parse_net(data: bytes, sha256: str | None = None) -> NetModel:
 
 
 def net_bytes(name: str = MODEL_FILE) -> bytes:
-    stored = name + ".zlib"
-    try:
-        data = resources.files(__package__).joinpath("data", stored).read_bytes()
-    except OSError as exc:
-        raise ModelError(f"the prompt model file {stored} is missing ({exc}); reinstall semcodec") from None
-    return unpack(data, stored)
+    """The network file's bytes (always stored zlib-compressed)."""
+    return model_bytes(name, packed=True)
 
 
 @lru_cache(maxsize=None)
