@@ -299,6 +299,15 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
         "the field, the position, the prompt's mean embedding) and lm-ac-v2-style count tables trained on 25k prompts; "
         "models semcodec/promptcodec/data/lm-ac-v3.bin.zlib and lm-ac-v3-ngram.bin.zlib (spec/promptcodec-lm-ac-v3.md)",
     ),
+    PromptCodecSpec(
+        id=5,
+        name="lm-ac-v4",
+        module="lm_ac_v4",
+        text_per_payload_byte=6.5,
+        description="the lm-ac-v3 procedure with models trained on more written prompts, the network's weight in the "
+        "mixture set by the count chain's first table, and a range-coder tail that relies on the payload's framing; "
+        "models semcodec/promptcodec/data/lm-ac-v4.bin.zlib and lm-ac-v4-ngram.bin.zlib (spec/promptcodec-lm-ac-v4.md)",
+    ),
 )
 
 DEFAULT_PROMPT_CODEC = "lm-ac-v2"

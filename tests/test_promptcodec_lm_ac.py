@@ -131,6 +131,45 @@ def test_range_coder_round_trip_and_shortest_tail() -> None:
             assert any(o != want for o in outcomes), trial
 
 
+def _zero_tail_reference(enc: RangeEncoder) -> bytes:
+    """The shortest non-empty P with P + zeros in the final interval, by exact integers on the whole interval."""
+    from semcodec.promptcodec.rangecoder import TOP, WINDOW_BYTES
+
+    n_out = len(enc.out)
+    lo = int.from_bytes(bytes(enc.out), "big") * TOP + enc.low  # the interval in units of 256**-(n_out + 7)
+    hi = lo + enc.range
+    for n in range(1, n_out + WINDOW_BYTES + 1):
+        unit = 256 ** (n_out + WINDOW_BYTES - n)
+        v = -(-lo // unit)  # the smallest n-byte value >= lo
+        if v * unit < hi:
+            return v.to_bytes(n, "big")
+    raise AssertionError("unreachable: the full-length value is in the interval")
+
+
+def test_zero_tail_termination_is_the_shortest_output_followed_by_zeros() -> None:
+    rng = random.Random(61)
+    saved = 0
+    for trial in range(300):
+        tables = _random_tables(rng, rng.randint(0, 60))
+        syms = [(f, rng.choices(range(len(f)), weights=f)[0] if rng.random() < 0.9 else rng.randrange(len(f)))
+                for f in tables]
+        enc, ref = RangeEncoder(), RangeEncoder()
+        for freqs, s in syms:
+            for e in (enc, ref):
+                e.encode(sum(freqs[:s]), freqs[s], sum(freqs))
+        prefix_free = RangeEncoder()
+        prefix_free.low, prefix_free.range, prefix_free.out = ref.low, ref.range, bytearray(ref.out)
+        want_bytes = _zero_tail_reference(ref)
+        data = enc.finish_zero_tail()
+        assert data == want_bytes, trial
+        assert data and (data == b"\x00" or data[-1] != 0)
+        assert _decode_symbols(data, tables) == [s for _, s in syms]
+        pf = prefix_free.finish()
+        assert len(data) <= max(len(pf), 1)
+        saved += max(len(pf), 1) - len(data)
+    assert saved > 0  # it does save bytes
+
+
 def test_range_coder_carry_propagates() -> None:
     # many near-certain top symbols push low towards the top of the window and force carries
     freqs = [1, MAX_TOTAL - 1]

@@ -71,14 +71,14 @@ def test_a_network_that_fails_its_sha256_is_refused(monkeypatch) -> None:
     damaged[len(damaged) // 2] ^= 0x04
     monkeypatch.setattr(N, "net_bytes", lambda *a: bytes(damaged))
     N.load_net.cache_clear()
-    lm_ac_v3._models.cache_clear()
+    lm_ac_v3.load_models.cache_clear()
     try:
         with pytest.raises(MissingError, match="SHA-256"):
             lm_ac_v3.encode(Prompt(scene="x"))
     finally:
         monkeypatch.undo()
         N.load_net.cache_clear()
-        lm_ac_v3._models.cache_clear()
+        lm_ac_v3.load_models.cache_clear()
 
 
 def test_a_missing_network_says_reinstall(monkeypatch) -> None:

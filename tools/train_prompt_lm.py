@@ -4,7 +4,7 @@
 ``--codec lm-ac-v1`` (the default) rebuilds lm-ac-v1.bin, ``--codec lm-ac-v2``
 rebuilds lm-ac-v2.bin (stored zlib-compressed as lm-ac-v2.bin.zlib), ``--codec lm-ac-v3``
 the count tables of lm-ac-v3, lm-ac-v3-ngram.bin (zlib-compressed; its network is
-built by tools/train_prompt_nn.py).
+built by tools/train_prompt_nn.py), ``--codec lm-ac-v4`` lm-ac-v4's, lm-ac-v4-ngram.bin.
 Reproducible: the same inputs give the same model bytes (the SHA-256 pinned in
 semcodec/promptcodec/lm_model.py ``MODELS``).  Floats are used here, at build time only;
 the file holds integers and the codec never touches a float.
@@ -13,7 +13,9 @@ Inputs (never the held-out prompts in semcodec/bench/data/):
   * corpus/train-v1.jsonl     template-generated structured prompts (project corpus)
   * corpus/lm-extra-v1.jsonl  513 prompts written one by one (lm-ac-v1 and lm-ac-v2)
   * corpus/lm-extra-v2.jsonl  16,939 LLM-agent-written prompts (lm-ac-v2 and v3; corpus/lm-extra-v2.BRIEF.md)
-  * corpus/lm-extra-v3.jsonl  8,131 more (lm-ac-v3 only; corpus/lm-extra-v3.BRIEF.md)
+  * corpus/lm-extra-v3.jsonl  8,131 more (lm-ac-v3 and v4; corpus/lm-extra-v3.BRIEF.md)
+  * corpus/lm-extra-v4.jsonl, lm-extra-v5.jsonl  more again (lm-ac-v4 only; corpus/lm-extra-v4.BRIEF.md);
+    never corpus/lm-dev-v4.jsonl, on which lm-ac-v4's mixture weights and these settings were chosen
   * wordfreq 3.1.1, 'en' 'large' list (CC-BY-SA 4.0; see data/lm-ac-v1.NOTICE.md),
     read through the wordfreq package.  wordfreq is not a semcodec dependency:
     install it into a separate environment for the build, e.g.
@@ -46,6 +48,7 @@ WORDFREQ_VERSION = "3.1.1"
 DEFAULT_CORPORA = (("corpus/train-v1.jsonl", 0.1), ("corpus/lm-extra-v1.jsonl", 1.0))
 V2_CORPORA = (("corpus/train-v1.jsonl", 0.1), ("corpus/lm-extra-v1.jsonl", 1.0), ("corpus/lm-extra-v2.jsonl", 1.0))
 V3_CORPORA = V2_CORPORA + (("corpus/lm-extra-v3.jsonl", 1.0),)
+V4_CORPORA = V3_CORPORA + (("corpus/lm-extra-v4.jsonl", 1.0), ("corpus/lm-extra-v5.jsonl", 1.0))
 DATA = ROOT / "semcodec" / "promptcodec" / "data"
 MORE_CONTEXTS = 16
 MAX_G_TOTAL = 1 << 24
@@ -85,6 +88,12 @@ MODELS = {
     "lm-ac-v3": (
         M.MODEL_FILE_V3,
         Params(corpora=V3_CORPORA, d2=1.0, d0=1.2, general_domain=0.7, o2_min_count=2.5),
+    ),
+    # lm-ac-v4 (ID 5): more text; no pruning of order-2 contexts and smaller escapes, which the
+    # mixture prefers (chosen on corpus/lm-dev-v4.jsonl with the mixture, not the tables alone)
+    "lm-ac-v4": (
+        M.MODEL_FILE_V4,
+        Params(corpora=V4_CORPORA, d2=0.5, d1=1.0, d0=1.2, general_domain=0.7, o2_min_count=1.0),
     ),
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Train, quantise and write the network of prompt codec ``lm-ac-v3`` (semcodec/promptcodec/data/lm-ac-v3.bin.zlib).
+"""Train, quantise and write the network of prompt codec ``lm-ac-v3`` or ``lm-ac-v4`` (semcodec/promptcodec/data/).
 
-    python tools/train_prompt_nn.py                    # the shipped model (all written prompts)
+    python tools/train_prompt_nn.py --epochs 7         # lm-ac-v3.bin (all written prompts of lm-extra-v1..v3)
+    python tools/train_prompt_nn.py --codec lm-ac-v4   # lm-ac-v4.bin (also lm-extra-v4; settings in CODECS)
     python tools/train_prompt_nn.py --dev 1000 --out /tmp/m.bin   # hold 1000 written prompts out, report on them
 
 Floats are used here only: the network is trained in float32 with torch, then
@@ -12,8 +13,10 @@ torch version give the same bytes (other machines give a model of the same
 quality, not the same bytes: the shipped file is what the codec ID pins).
 
 Inputs (never the held-out prompts in semcodec/bench/data/): corpus/lm-extra-v1.jsonl,
-corpus/lm-extra-v2.jsonl, corpus/lm-extra-v3.jsonl and the first ``--template-prompts``
-of corpus/train-v1.jsonl (template-generated).
+corpus/lm-extra-v2.jsonl, corpus/lm-extra-v3.jsonl (and for lm-ac-v4
+corpus/lm-extra-v4.jsonl) and the first ``--template-prompts`` of
+corpus/train-v1.jsonl (template-generated).  lm-ac-v4's mixture weights were
+fit on corpus/lm-dev-v4.jsonl, which neither of its models is trained on.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ from semcodec.promptcodec import nn_model as N  # noqa: E402
 from train_prompt_lm import keyed, prompt_fields, read_prompts  # noqa: E402
 
 WRITTEN = ("corpus/lm-extra-v1.jsonl", "corpus/lm-extra-v2.jsonl", "corpus/lm-extra-v3.jsonl")
+# codec -> (written corpora, model file, argument defaults); a shipped file never changes
+CODECS = {
+    "lm-ac-v3": (WRITTEN, N.MODEL_FILE, {}),
+    "lm-ac-v4": (WRITTEN + ("corpus/lm-extra-v4.jsonl",), "lm-ac-v4.bin", {"epochs": 7, "max_vocab": 16384}),
+}
 DEV_POOL = 2  # --dev draws only from the first two (the split the lm-ac-v2 figures used)
 TEMPLATE = "corpus/train-v1.jsonl"
 STEPS_PER_NAT = 32  # logit resolution: output units are 1/32 nat
@@ -196,6 +204,7 @@ def quantise(net, vocab: list[str], Xcal: np.ndarray, mix=(154,) * 8) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--codec", choices=sorted(CODECS), default="lm-ac-v3", help="which shipped network to build")
     ap.add_argument("--out", type=Path, help="write the uncompressed model file here (default: into the package, zlib-compressed)")
     ap.add_argument("--dev", type=int, default=0, help="hold this many written prompts out (seeded) and report on them")
     ap.add_argument("--dev-seed", type=int, default=77)
@@ -210,10 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
+    pre = ap.parse_known_args(argv)[0]
+    written_files, model_file, defaults = CODECS[pre.codec]
+    ap.set_defaults(**defaults)
     args = ap.parse_args(argv)
 
-    pool = [p for path in WRITTEN[:DEV_POOL] for p in read_prompts(ROOT / path)]
-    rest = [p for path in WRITTEN[DEV_POOL:] for p in read_prompts(ROOT / path)]
+    pool = [p for path in written_files[:DEV_POOL] for p in read_prompts(ROOT / path)]
+    rest = [p for path in written_files[DEV_POOL:] for p in read_prompts(ROOT / path)]
     written = pool
     dev: list = []
     if args.dev:
@@ -223,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         dev = [p for i, p in enumerate(written) if i in held]
         written = [p for i, p in enumerate(written) if i not in held]
     prompts = written + rest + read_prompts(ROOT / TEMPLATE)[: args.template_prompts]
-    for path in (*WRITTEN, TEMPLATE):
+    for path in (*written_files, TEMPLATE):
         print(f"{path}: sha256 {hashlib.sha256((ROOT / path).read_bytes()).hexdigest()}")
     vocab = build_vocab(prompts, args.min_count, args.max_vocab)
     V = len(vocab)
@@ -240,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_bytes(data)
         print(f"wrote {args.out}")
     else:
-        out = ROOT / "semcodec" / "promptcodec" / "data" / (N.MODEL_FILE + ".zlib")
+        out = ROOT / "semcodec" / "promptcodec" / "data" / (model_file + ".zlib")
         out.write_bytes(zlib.compress(data, 9))
         print(f"wrote {out}; pin the sha256 in nn_model.MODELS")
     if dev:

@@ -41,6 +41,10 @@ class _Encoder:
         self.o2, self.o1, self.o0 = g[M.G_ORDER2], g[M.G_ORDER1], g[M.G_ORDER0]
         self.general = g[M.G_GENERAL].get(_ZERO)
 
+    def finish(self) -> bytes:
+        """The payload: the range coder's prefix-free termination (section 4)."""
+        return self.rc.finish()
+
     def sym(self, table: M.Table, s: int) -> None:
         i = table.index[s]
         self.rc.encode(table.cums[i], table.freqs[i], table.total)
@@ -162,7 +166,7 @@ def encode_sequence(e: _Encoder, prompt: Prompt) -> bytes:
     e.flag(M.G_STYLE, _ZERO, 0 if prompt.style is None else 1)
     if prompt.style is not None:
         e.field(M.F_STYLE, prompt.style)
-    return e.rc.finish()
+    return e.finish()
 
 
 class _Decoder:

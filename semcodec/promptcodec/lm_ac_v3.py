@@ -57,13 +57,21 @@ class _NGram:
 
     def probs(self, f: int, a: int, b: int) -> np.ndarray:
         """int64 [V] summing to ONE: each network symbol's probability under the chain; OTHER gets the rest."""
+        return self.chain(f, a, b)[0]
+
+    def chain(self, f: int, a: int, b: int) -> tuple[np.ndarray, int, int]:
+        """``probs`` and the first table of the chain: its order (3 for order 2, 2, 1; 0 the general
+        table) and its total (``lm-ac-v4``'s mixture weight depends on them)."""
         P = np.zeros(self.net.V, dtype=np.int64)
+        first = None
         m = ONE
         upper = None
-        for group, key in ((self.o2, (f, a, b)), (self.o1, (f, b, 0)), (self.o0, (f, 0, 0)), (None, None)):
+        for order, group, key in ((3, self.o2, (f, a, b)), (2, self.o1, (f, b, 0)), (1, self.o0, (f, 0, 0)), (0, None, None)):
             table = self.general if group is None else group.get(key)
             if table is None:
                 continue
+            if first is None:
+                first = (order, table.total)
             total = table.total if upper is None else table.total - self.base.exclusion(upper, table).tot
             idx, freqs, _ = self.arrays(table)
             share = m * freqs // total
@@ -73,18 +81,23 @@ class _NGram:
             m = m * table.esc // total
             upper = table
         P[self.net.OTHER] += ONE - int(P.sum())
-        return P
+        return P, *first
 
 
 @lru_cache(maxsize=None)
-def _models() -> tuple[M.Model, N.NetModel, M.Table, _NGram]:
+def load_models(count_file: str, net_file: str) -> tuple[M.Model, N.NetModel, M.Table, _NGram]:
     """The count tables, the network, the fallback table (the general table minus the network's vocabulary), the chain."""
-    base = M.load_model(M.MODEL_FILE_V3)
-    net = N.load_net()
+    base = M.load_model(count_file)
+    net = N.load_net(net_file)
     general = base.groups[M.G_GENERAL].get(_ZERO)
     keep = [(s, f) for s, f in zip(general.syms, general.freqs) if base.vocab[s] not in net.ids]
     fallback = M.Table([s for s, _ in keep], [f for _, f in keep], general.esc)
     return base, net, fallback, _NGram(base, net)
+
+
+def _models() -> tuple[M.Model, N.NetModel, M.Table, _NGram]:
+    """lm-ac-v3's models."""
+    return load_models(M.MODEL_FILE_V3, N.MODEL_FILE)
 
 
 def _field_code(f: int, index: int) -> int:
@@ -112,12 +125,21 @@ class _Context:
 
     def freqs(self) -> np.ndarray:
         """The mixed table (section 2.3): int64 [V], each >= 1, total <= 2**24."""
+        g = self.mixture()
+        return 1 + g * (N.FREQ_TOTAL - self.net.V) // int(g.sum())
+
+    def mixture(self) -> np.ndarray:
+        """g of section 2.3: the network's and the chain's distributions mixed, int64 [V] summing to about 2**24."""
         net = self.net
         fn = net.freqs(self.prev, self.code, min(self.t, N.N_POSITIONS - 1), self.bag_sum, len(self.bag))
-        lam = int(net.mix[self.code])
+        P, order, total = self.ngram.chain(self.f, self.a, self.b)
+        lam = self.weight(order, total)
         q = fn * ONE // int(fn.sum())
-        g = (lam * q + (256 - lam) * self.ngram.probs(self.f, self.a, self.b)) >> 20
-        return 1 + g * (N.FREQ_TOTAL - net.V) // int(g.sum())
+        return (lam * q + (256 - lam) * P) >> 20
+
+    def weight(self, order: int, total: int) -> int:
+        """The network's weight (of 256) in the mixture: the network file's, per field code."""
+        return int(self.net.mix[self.code])
 
     def push(self, sym: int, tid: int) -> None:
         emb = self.net.emb
@@ -131,10 +153,13 @@ class _Context:
 
 
 class _NetEncoder(_Encoder):
+    models = staticmethod(_models)
+    context = _Context
+
     def __init__(self, memo: dict | None = None) -> None:
-        base, self.net, self.fallback, ngram = _models()
+        base, self.net, self.fallback, ngram = self.models()
         super().__init__(base)
-        self.ctx = _Context(self.net, ngram, memo)
+        self.ctx = self.context(self.net, ngram, memo)
         self.index = 0
 
     def field(self, f: int, text: str) -> None:
@@ -173,10 +198,13 @@ class _NetEncoder(_Encoder):
 
 
 class _NetDecoder(_Decoder):
+    models = staticmethod(_models)
+    context = _Context
+
     def __init__(self, payload: bytes, memo: dict | None = None) -> None:
-        base, self.net, self.fallback, ngram = _models()
+        base, self.net, self.fallback, ngram = self.models()
         super().__init__(base, payload)
-        self.ctx = _Context(self.net, ngram, memo)
+        self.ctx = self.context(self.net, ngram, memo)
         self.index = 0
 
     def net_sym(self) -> int:
@@ -226,8 +254,12 @@ def encode(prompt: Prompt) -> bytes:
 
 
 def decode(payload: bytes) -> Prompt:
+    return decode_with(_NetEncoder, _NetDecoder, payload)
+
+
+def decode_with(encoder: type[_NetEncoder], decoder: type[_NetDecoder], payload: bytes) -> Prompt:
     payload = bytes(payload)
     if not payload:
         raise FormatError("empty prompt payload")
     memo: dict = {}  # the re-encoding check meets the same contexts: compute each table once
-    return finish_decode(_NetDecoder(payload, memo), payload, lambda prompt: encode_sequence(_NetEncoder(memo), prompt))
+    return finish_decode(decoder(payload, memo), payload, lambda prompt: encode_sequence(encoder(memo), prompt))
