@@ -44,7 +44,7 @@ WRITTEN = ("corpus/lm-extra-v1.jsonl", "corpus/lm-extra-v2.jsonl", "corpus/lm-ex
 # codec -> (written corpora, model file, argument defaults); a shipped file never changes
 CODECS = {
     "lm-ac-v3": (WRITTEN, N.MODEL_FILE, {}),
-    "lm-ac-v4": (WRITTEN + ("corpus/lm-extra-v4.jsonl",), "lm-ac-v4.bin", {"epochs": 7, "max_vocab": 16384}),
+    "lm-ac-v4": (WRITTEN + ("corpus/lm-extra-v4.jsonl",), N.MODEL_FILE_V4, {"epochs": 7, "max_vocab": 16384}),
 }
 DEV_POOL = 2  # --dev draws only from the first two (the split the lm-ac-v2 figures used)
 TEMPLATE = "corpus/train-v1.jsonl"

@@ -1,14 +1,17 @@
-"""``lm-ac-v4`` (prompt codec ID 5): ``lm-ac-v3`` with more text, a mixture weight by context, a shorter tail.
+"""``lm-ac-v4`` (prompt codec ID 5): ``lm-ac-v3`` with more text, a weight by context, a cache, a shorter tail.
 
-Spec: spec/promptcodec-lm-ac-v4.md.  Three changes from ``lm-ac-v3``, whose
-symbol sequence, network (the same file, ``lm-ac-v3.bin``) and tables it
+Spec: spec/promptcodec-lm-ac-v4.md.  Four changes from ``lm-ac-v3``, whose
+symbol sequence, network layout and forward pass, chain and fallback table it
 otherwise keeps:
 
-* the count tables (``lm-ac-v4-ngram.bin``, the v1 layout) are built from
-  more written text (``corpus/lm-extra-v4.jsonl``);
+* its own two files, trained on more written text: the network
+  ``lm-ac-v4.bin`` (``corpus/lm-extra-v4.jsonl`` added) and the count tables
+  ``lm-ac-v4-ngram.bin`` (the v1 layout; ``lm-extra-v4`` and ``v5`` added);
 * the network's weight in the mixture depends on the first table of the
   count chain for the context: its order and the size of its total
   (:data:`WEIGHTS`), not on the field;
+* the mixture is mixed once more, with weight :data:`CACHE_WEIGHT`, with the
+  distribution of the token symbols in the bag (the cache);
 * the range coder ends with the shortest non-empty tail that, followed by
   zero bytes, lies in the final interval (``RangeEncoder.finish_zero_tail``).
 """
@@ -57,7 +60,7 @@ class _Context(V3._Context):
         return ((256 - CACHE_WEIGHT) * g + CACHE_WEIGHT * c) >> 8
 
 
-NET_FILE = "lm-ac-v4.bin"  # the network (nn_model.py layout), pinned in nn_model.MODELS
+NET_FILE = N.MODEL_FILE_V4  # the network (nn_model.py layout), pinned in nn_model.MODELS
 
 
 def _models():

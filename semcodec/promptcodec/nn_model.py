@@ -21,10 +21,11 @@ import numpy as np
 from .lm_model import MAX_TOKEN_BYTES, ModelError, check_pinned, model_bytes
 
 MODEL_FILE = "lm-ac-v3.bin"  # codec ID 4, stored zlib-compressed as MODEL_FILE + ".zlib"
-# file -> SHA-256, checked on every load: lm-ac-v3's network (ID 4) and lm-ac-v4's (ID 5, lm_ac_v4.NET_FILE)
+MODEL_FILE_V4 = "lm-ac-v4.bin"  # codec ID 5's network, stored the same way
+# file -> SHA-256, checked on every load
 MODELS = {
     MODEL_FILE: "326347c30b8f3dddcb0c48ffa33df46f0e8a6a97a65ab0c553451470b4f47d5e",
-    "lm-ac-v4.bin": "2fcdb8cd1db8b2c6fab4ce75747cb185e46c73d7bdc3f4d8d974a7aa22386305",
+    MODEL_FILE_V4: "2fcdb8cd1db8b2c6fab4ce75747cb185e46c73d7bdc3f4d8d974a7aa22386305",
 }
 MAGIC = b"SEMNN\x00\x01\x00"
 

@@ -73,20 +73,7 @@ class RangeEncoder:
         the set of outputs is prefix-free and no truncation of an output is
         another output.
         """
-        low, rng = self.low, self.range
-        k = WINDOW_BYTES
-        while True:
-            m = 1 << (8 * k)
-            v = -(-low // m) * m  # smallest multiple of m >= low
-            if v + m <= low + rng:
-                break
-            k -= 1
-        if v >= TOP:
-            v -= TOP
-            self._carry()
-        out = self.out
-        out += v.to_bytes(WINDOW_BYTES, "big")[: WINDOW_BYTES - k]
-        return bytes(out)
+        return bytes(self._tail(whole_block=True))
 
 
     def finish_zero_tail(self) -> bytes:
@@ -97,19 +84,24 @@ class RangeEncoder:
         bytes of the whole output are dropped (the decoder reads them back), but
         never the last byte: an output that would be empty is one zero byte.
         """
+        return bytes(self._tail(whole_block=False)).rstrip(b"\0") or b"\0"
+
+    def _tail(self, whole_block: bool) -> bytearray:
+        """Append the top bytes of the smallest multiple ``v`` of the largest ``m = 256**k`` such that
+        ``[v, v + m)`` (``whole_block``) or ``v`` alone lies in ``[low, low + range)``; the output."""
         low, rng = self.low, self.range
         k = WINDOW_BYTES
         while True:
             m = 1 << (8 * k)
             v = -(-low // m) * m  # smallest multiple of m >= low
-            if v < low + rng:
+            if v + (m if whole_block else 1) <= low + rng:
                 break
             k -= 1
         if v >= TOP:
             v -= TOP
             self._carry()
-        out = bytes(self.out) + v.to_bytes(WINDOW_BYTES, "big")[: WINDOW_BYTES - k]
-        return out.rstrip(b"\0") or b"\0"
+        self.out += v.to_bytes(WINDOW_BYTES, "big")[: WINDOW_BYTES - k]
+        return self.out
 
 
 class RangeDecoder:
