@@ -69,6 +69,28 @@ def corpus_prompts(path: Path, n: int) -> list[Prompt]:
     return [Prompt.from_dict(json.loads(ln)) for ln in lines[::step][:n]]
 
 
+def code_many_objects(e, n: int) -> None:
+    """Code (with an lm-ac encoder ``e``) a scene and ``n`` objects "a cat": more than the 16 a prompt may have."""
+    e.field(M.F_SCENE, "a")
+    for i in range(n):
+        e.flag(M.G_MORE, (min(i, 16), 0, 0), 1)
+        e.field(M.F_OBJECT, "a cat")
+    e.flag(M.G_MORE, (16, 0, 0), 0)
+
+
+def assert_not_interchangeable(p: Prompt, name_a: str, name_b: str) -> None:
+    """The two codecs code ``p`` differently, and each payload read with the other codec is refused or means something else."""
+    a_spec, b_spec = prompt_codec_by_name(name_a), prompt_codec_by_name(name_b)
+    a, b = encode_prompt(p, a_spec), encode_prompt(p, b_spec)
+    assert a != b
+    for payload, wrong in ((a, b_spec), (b, a_spec)):
+        try:
+            other = decode_prompt(payload, wrong)
+        except FormatError:
+            continue
+        assert other != p
+
+
 # ---------------------------------------------------------------------------
 # Range coder
 # ---------------------------------------------------------------------------
@@ -382,14 +404,7 @@ def test_huge_claimed_sizes_fail_fast(any_model) -> None:
     long_text = raw(lambda e: e.field(M.F_SCENE, "a red barn " * 400))
     long_number = raw(lambda e: e.field(M.F_LIGHTING, "9" * 3000))
 
-    def many_objects(e) -> None:
-        e.field(M.F_SCENE, "a")
-        for i in range(40):
-            e.flag(M.G_MORE, (min(i, 16), 0, 0), 1)
-            e.field(M.F_OBJECT, "a cat")
-        e.flag(M.G_MORE, (16, 0, 0), 0)
-
-    for payload in (long_word, long_text, long_number, raw(many_objects), b"\xff" * 4096, b"\x7f" * 4096):
+    for payload in (long_word, long_text, long_number, raw(lambda e: code_many_objects(e, 40)), b"\xff" * 4096, b"\x7f" * 4096):
         t0 = time.perf_counter()
         with pytest.raises(FormatError):
             lm_ac.decode_with(any_model, payload)
