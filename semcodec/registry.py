@@ -308,6 +308,16 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
         "mixture set by the count chain's first table, and a range-coder tail that relies on the payload's framing; "
         "models semcodec/promptcodec/data/lm-ac-v4.bin.zlib and lm-ac-v4-ngram.bin.zlib (spec/promptcodec-lm-ac-v4.md)",
     ),
+    PromptCodecSpec(
+        id=6,
+        name="lm-ac-v5",
+        module="lm_ac_v5",
+        text_per_payload_byte=6.7,
+        description="the lm-ac-v4 procedure with two networks (two seeds, one vocabulary) averaged, and all three "
+        "models trained on every written prompt but a tuning set of two whole parts; models "
+        "semcodec/promptcodec/data/lm-ac-v5.bin.zlib, lm-ac-v5b.bin.zlib and lm-ac-v5-ngram.bin.zlib "
+        "(spec/promptcodec-lm-ac-v5.md)",
+    ),
 )
 
 DEFAULT_PROMPT_CODEC = "lm-ac-v2"

@@ -4,7 +4,8 @@
 ``--codec lm-ac-v1`` (the default) rebuilds lm-ac-v1.bin, ``--codec lm-ac-v2``
 rebuilds lm-ac-v2.bin (stored zlib-compressed as lm-ac-v2.bin.zlib), ``--codec lm-ac-v3``
 the count tables of lm-ac-v3, lm-ac-v3-ngram.bin (zlib-compressed; its network is
-built by tools/train_prompt_nn.py), ``--codec lm-ac-v4`` lm-ac-v4's, lm-ac-v4-ngram.bin.
+built by tools/train_prompt_nn.py), ``--codec lm-ac-v4`` lm-ac-v4's, lm-ac-v4-ngram.bin, and
+``--codec lm-ac-v5`` lm-ac-v5-ngram.bin (every written corpus but the tuning set DEV_V5).
 Reproducible: the same inputs give the same model bytes (the SHA-256 pinned in
 semcodec/promptcodec/lm_model.py ``MODELS``).  Floats are used here, at build time only;
 the file holds integers and the codec never touches a float.
@@ -49,6 +50,13 @@ DEFAULT_CORPORA = (("corpus/train-v1.jsonl", 0.1), ("corpus/lm-extra-v1.jsonl", 
 V2_CORPORA = (("corpus/train-v1.jsonl", 0.1), ("corpus/lm-extra-v1.jsonl", 1.0), ("corpus/lm-extra-v2.jsonl", 1.0))
 V3_CORPORA = V2_CORPORA + (("corpus/lm-extra-v3.jsonl", 1.0),)
 V4_CORPORA = V3_CORPORA + (("corpus/lm-extra-v4.jsonl", 1.0), ("corpus/lm-extra-v5.jsonl", 1.0))
+# lm-ac-v5's tuning set: two whole parts (two agents) of lm-extra-v5, which neither of its models sees
+DEV_V5 = ("corpus/lm-extra-v5.jsonl", ("59", "60"))
+V5_CORPORA = V3_CORPORA + (
+    ("corpus/lm-extra-v4.jsonl", 1.0),
+    ("corpus/lm-extra-v5.jsonl-" + ",".join(DEV_V5[1]), 1.0),
+    ("corpus/lm-dev-v4.jsonl", 1.0),
+)
 DATA = ROOT / "semcodec" / "promptcodec" / "data"
 MORE_CONTEXTS = 16
 MAX_G_TOTAL = 1 << 24
@@ -95,6 +103,11 @@ MODELS = {
         M.MODEL_FILE_V4,
         Params(corpora=V4_CORPORA, d2=0.5, d1=1.0, d0=1.2, general_domain=0.7, o2_min_count=1.0),
     ),
+    # lm-ac-v5 (ID 6): lm-ac-v4's settings on all the written text but its tuning set DEV_V5
+    "lm-ac-v5": (
+        M.MODEL_FILE_V5,
+        Params(corpora=V5_CORPORA, d2=0.5, d1=1.0, d0=1.2, general_domain=0.7, o2_min_count=1.0),
+    ),
 }
 
 
@@ -103,12 +116,43 @@ MODELS = {
 # ---------------------------------------------------------------------------
 
 
-def read_prompts(path: Path) -> list[Prompt]:
+def part_lines(path: Path, parts) -> set[int]:
+    """The line numbers (from 1) of these parts of a merged corpus, from its ``.parts.json``."""
+    index = json.loads(path.with_name(path.stem + ".parts.json").read_text(encoding="utf-8"))
+    found = {p["part"]: p for p in index["parts"]}
+    missing = set(parts) - set(found)
+    if missing:
+        raise SystemExit(f"{path}: no part {', '.join(sorted(missing))}")
+    return {n for k in parts for n in range(found[k]["first_line"], found[k]["first_line"] + found[k]["lines"])}
+
+
+def read_corpus(spec: str) -> list[Prompt]:
+    """A corpus entry of the build settings: a path, or ``path-P,Q``: the file without its parts P and Q."""
+    path, _, held = spec.partition(".jsonl-")
+    if not held:
+        return read_prompts(ROOT / spec)
+    return read_prompts(ROOT / (path + ".jsonl"), skip=part_lines(ROOT / (path + ".jsonl"), held.split(",")))
+
+
+def read_parts(path: str, parts) -> list[Prompt]:
+    """Only these parts of a merged corpus (a tuning set such as :data:`DEV_V5`)."""
+    keep = part_lines(ROOT / path, parts)
+    n_lines = sum(1 for _ in (ROOT / path).open(encoding="utf-8"))
+    return read_prompts(ROOT / path, skip=set(range(1, n_lines + 1)) - keep)
+
+
+def corpus_file(spec: str) -> str:
+    """The file a corpus entry reads."""
+    path, _, held = spec.partition(".jsonl-")
+    return path + ".jsonl" if held else spec
+
+
+def read_prompts(path: Path, skip: set[int] = frozenset()) -> list[Prompt]:
     out = []
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             line = line.strip()
-            if not line:
+            if not line or n in skip:
                 continue
             data = json.loads(line)
             if isinstance(data, dict) and "prompt" in data and "scene" not in data:
@@ -388,10 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     name, p = MODELS[args.codec]
     out = args.out or DATA / name
     for path, _ in p.corpora:
-        print(f"{path}: sha256 {hashlib.sha256((ROOT / path).read_bytes()).hexdigest()}")
+        print(f"{path}: sha256 {hashlib.sha256((ROOT / corpus_file(path)).read_bytes()).hexdigest()}")
     wf_digest = hashlib.sha256("".join(f"{w}\t{f!r}\n" for w, f in wf).encode()).hexdigest()
     print(f"wordfreq {WORDFREQ_VERSION} en/large [a-z]+ table: {len(wf)} words, sha256 {wf_digest}")
-    corpora = [(read_prompts(ROOT / path), w) for path, w in p.corpora]
+    corpora = [(read_corpus(path), w) for path, w in p.corpora]
     data = build(corpora, wf, p)
     print(f"model file {name}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
     if args.out is None and name in M.PACKED:  # stored zlib-compressed in the package

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Train, quantise and write the network of prompt codec ``lm-ac-v3`` or ``lm-ac-v4`` (semcodec/promptcodec/data/).
+"""Train, quantise and write a network of prompt codec ``lm-ac-v3``, ``lm-ac-v4`` or ``lm-ac-v5`` (semcodec/promptcodec/data/).
 
     python tools/train_prompt_nn.py --epochs 7         # lm-ac-v3.bin (all written prompts of lm-extra-v1..v3)
     python tools/train_prompt_nn.py --codec lm-ac-v4   # lm-ac-v4.bin (also lm-extra-v4; settings in CODECS)
+    python tools/train_prompt_nn.py --codec lm-ac-v5   # lm-ac-v5.bin (all written text but DEV_V5); lm-ac-v5b: seed 5
     python tools/train_prompt_nn.py --dev 1000 --out /tmp/m.bin   # hold 1000 written prompts out, report on them
 
 Floats are used here only: the network is trained in float32 with torch, then
@@ -38,13 +39,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from semcodec.promptcodec import nn_model as N  # noqa: E402
-from train_prompt_lm import keyed, prompt_fields, read_prompts  # noqa: E402
+from train_prompt_lm import V5_CORPORA, corpus_file, keyed, prompt_fields, read_corpus, read_prompts  # noqa: E402
 
 WRITTEN = ("corpus/lm-extra-v1.jsonl", "corpus/lm-extra-v2.jsonl", "corpus/lm-extra-v3.jsonl")
 # codec -> (written corpora, model file, argument defaults); a shipped file never changes
 CODECS = {
     "lm-ac-v3": (WRITTEN, N.MODEL_FILE, {}),
     "lm-ac-v4": (WRITTEN + ("corpus/lm-extra-v4.jsonl",), N.MODEL_FILE_V4, {"epochs": 7, "max_vocab": 16384}),
+    # lm-ac-v5's two networks: every written prompt but its tuning set (train_prompt_lm.DEV_V5), two seeds
+    "lm-ac-v5": (tuple(c for c, _ in V5_CORPORA[1:]), N.MODEL_FILE_V5, {"epochs": 7, "max_vocab": 16384}),
+    "lm-ac-v5b": (tuple(c for c, _ in V5_CORPORA[1:]), N.MODEL_FILE_V5B, {"epochs": 7, "max_vocab": 16384, "seed": 5}),
 }
 DEV_POOL = 2  # --dev draws only from the first two (the split the lm-ac-v2 figures used)
 TEMPLATE = "corpus/train-v1.jsonl"
@@ -224,8 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.set_defaults(**defaults)
     args = ap.parse_args(argv)
 
-    pool = [p for path in written_files[:DEV_POOL] for p in read_prompts(ROOT / path)]
-    rest = [p for path in written_files[DEV_POOL:] for p in read_prompts(ROOT / path)]
+    pool = [p for path in written_files[:DEV_POOL] for p in read_corpus(path)]
+    rest = [p for path in written_files[DEV_POOL:] for p in read_corpus(path)]
     written = pool
     dev: list = []
     if args.dev:
@@ -236,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         written = [p for i, p in enumerate(written) if i not in held]
     prompts = written + rest + read_prompts(ROOT / TEMPLATE)[: args.template_prompts]
     for path in (*written_files, TEMPLATE):
-        print(f"{path}: sha256 {hashlib.sha256((ROOT / path).read_bytes()).hexdigest()}")
+        print(f"{path}: sha256 {hashlib.sha256((ROOT / corpus_file(path)).read_bytes()).hexdigest()}")
     vocab = build_vocab(prompts, args.min_count, args.max_vocab)
     V = len(vocab)
     ids = {k: i for i, k in enumerate(vocab) if 0 < i < V - 1}

@@ -130,12 +130,14 @@ class _Context:
 
     def mixture(self) -> np.ndarray:
         """g of section 2.3: the network's and the chain's distributions mixed, int64 [V] summing to about 2**24."""
-        net = self.net
-        fn = net.freqs(self.prev, self.code, min(self.t, N.N_POSITIONS - 1), self.bag_sum, len(self.bag))
         P, order, total = self.ngram.chain(self.f, self.a, self.b)
         lam = self.weight(order, total)
-        q = fn * ONE // int(fn.sum())
-        return (lam * q + (256 - lam) * P) >> 20
+        return (lam * self.net_q() + (256 - lam) * P) >> 20
+
+    def net_q(self) -> np.ndarray:
+        """The network's distribution scaled to ONE: int64 [V]."""
+        fn = self.net.freqs(self.prev, self.code, min(self.t, N.N_POSITIONS - 1), self.bag_sum, len(self.bag))
+        return fn * ONE // int(fn.sum())
 
     def weight(self, order: int, total: int) -> int:
         """The network's weight (of 256) in the mixture: the network file's, per field code."""

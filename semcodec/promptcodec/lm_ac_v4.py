@@ -46,6 +46,8 @@ CACHE_WEIGHT = 4  # of 256: the weight of the prompt's own recent tokens (the ca
 
 
 class _Context(V3._Context):
+    cache_weight = CACHE_WEIGHT
+
     def weight(self, order: int, total: int) -> int:
         return weight_of(order, total)
 
@@ -57,7 +59,8 @@ class _Context(V3._Context):
         if not seen:
             return g
         c = np.bincount(np.asarray(seen, dtype=np.int64), minlength=net.V) * (1 << 24) // len(seen)
-        return ((256 - CACHE_WEIGHT) * g + CACHE_WEIGHT * c) >> 8
+        w = self.cache_weight
+        return ((256 - w) * g + w * c) >> 8
 
 
 NET_FILE = N.MODEL_FILE_V4  # the network (nn_model.py layout), pinned in nn_model.MODELS

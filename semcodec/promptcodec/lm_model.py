@@ -25,6 +25,7 @@ MODEL_FILE = "lm-ac-v1.bin"  # codec ID 2
 MODEL_FILE_V2 = "lm-ac-v2.bin"  # codec ID 3
 MODEL_FILE_V3 = "lm-ac-v3-ngram.bin"  # codec ID 4's count tables (its network: nn_model.py)
 MODEL_FILE_V4 = "lm-ac-v4-ngram.bin"  # codec ID 5's count tables
+MODEL_FILE_V5 = "lm-ac-v5-ngram.bin"  # codec ID 6's count tables
 # Model file -> SHA-256, checked on every load.  Each file's bytes are fixed
 # forever by its prompt-codec ID: a better model is a new file and a new ID.
 MODELS = {
@@ -32,10 +33,11 @@ MODELS = {
     MODEL_FILE_V2: "7d9a60f84ce4c7b141da8754e84c0a15d7242f532afea4b17ad88bba06cf2ef7",
     MODEL_FILE_V3: "b9b97a01b1071dbb70411db2605543c12c27f4bea20b66729d617983fe90831a",
     MODEL_FILE_V4: "501177c7967545355d6dd56e6260e54fa246c87396d6a893e7d23c264e47e18f",
+    MODEL_FILE_V5: "e0b6337b4e45047bf84d856c63727a959d2549e24b1f690331cae4a972375952",
 }
 # Model files stored zlib-compressed in the package as NAME + ".zlib" (the
 # SHA-256 above is of the decompressed model file, the bytes the spec defines).
-PACKED = frozenset({MODEL_FILE_V2, MODEL_FILE_V3, MODEL_FILE_V4})
+PACKED = frozenset({MODEL_FILE_V2, MODEL_FILE_V3, MODEL_FILE_V4, MODEL_FILE_V5})
 PACKED_SUFFIX = ".zlib"
 MAX_MODEL_BYTES = 64 * 1024 * 1024  # bound on a decompressed model file
 MAGIC = b"SEMLM\x00\x01\x00"

@@ -22,10 +22,14 @@ from .lm_model import MAX_TOKEN_BYTES, ModelError, check_pinned, model_bytes
 
 MODEL_FILE = "lm-ac-v3.bin"  # codec ID 4, stored zlib-compressed as MODEL_FILE + ".zlib"
 MODEL_FILE_V4 = "lm-ac-v4.bin"  # codec ID 5's network, stored the same way
+MODEL_FILE_V5 = "lm-ac-v5.bin"  # codec ID 6's first network
+MODEL_FILE_V5B = "lm-ac-v5b.bin"  # codec ID 6's second network (same corpora, another seed)
 # file -> SHA-256, checked on every load
 MODELS = {
     MODEL_FILE: "326347c30b8f3dddcb0c48ffa33df46f0e8a6a97a65ab0c553451470b4f47d5e",
     MODEL_FILE_V4: "2fcdb8cd1db8b2c6fab4ce75747cb185e46c73d7bdc3f4d8d974a7aa22386305",
+    MODEL_FILE_V5: "c66840d18c6be8612986f77a300efbe99201e486ed8cbb1f6988335867ab3301",
+    MODEL_FILE_V5B: "cba37ec92f4e8ad6b9e0afd43b56c26b45cf08ce67a886a96e2a2199c2b10ff3",
 }
 MAGIC = b"SEMNN\x00\x01\x00"
 
