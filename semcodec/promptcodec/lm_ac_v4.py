@@ -38,18 +38,19 @@ WEIGHTS = (
 N_BUCKETS = 13
 
 
-def weight_of(order: int, total: int) -> int:
-    return WEIGHTS[order][min(total.bit_length(), 24) // 2]
+def weight_of(order: int, total: int, table: tuple[tuple[int, ...], ...] = WEIGHTS) -> int:
+    return table[order][min(total.bit_length(), 24) // 2]
 
 
 CACHE_WEIGHT = 4  # of 256: the weight of the prompt's own recent tokens (the cache, spec section 2.2)
 
 
 class _Context(V3._Context):
+    weights = WEIGHTS  # a successor codec sets its own table and cache weight
     cache_weight = CACHE_WEIGHT
 
     def weight(self, order: int, total: int) -> int:
-        return weight_of(order, total)
+        return weight_of(order, total, self.weights)
 
     def mixture(self) -> np.ndarray:
         """lm-ac-v3's mixture, then mixed with the cache: the bag's token symbols (not END, not OTHER) by count."""

@@ -43,7 +43,7 @@ COUNT_FILE = M.MODEL_FILE_V5
 
 
 def weight_of(order: int, total: int) -> int:
-    return WEIGHTS[order][min(total.bit_length(), 24) // 2]
+    return V4.weight_of(order, total, WEIGHTS)
 
 
 @lru_cache(maxsize=None)
@@ -59,15 +59,13 @@ def _models():
 
 
 class _Context(V4._Context):
+    weights = WEIGHTS
     cache_weight = CACHE_WEIGHT
 
     def __init__(self, net: N.NetModel, ngram: V3._NGram, memo: dict | None = None) -> None:
         super().__init__(net, ngram, memo)
         self.net_b = _second()
         self.bag_sum_b = np.zeros(self.net_b.emb.shape[1], dtype=np.int64)
-
-    def weight(self, order: int, total: int) -> int:
-        return weight_of(order, total)
 
     def net_q(self) -> np.ndarray:
         """The two networks' distributions, each scaled to ONE, averaged: int64 [V]."""
