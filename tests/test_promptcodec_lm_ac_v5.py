@@ -71,11 +71,11 @@ def test_network_distribution_is_the_mean_of_the_two(models) -> None:
         ctx.push(net.ids[word], M.END)
     q = ctx.net_q()
     args = (ctx.prev, ctx.code, min(ctx.t, N.N_POSITIONS - 1))
-    fa = net.freqs(*args, ctx.bag_sum, len(ctx.bag))
-    fb = lm_ac_v5._second().freqs(*args, ctx.bag_sum_b, len(ctx.bag))
+    fa = net.freqs(*args, ctx.bag_sums[0], len(ctx.bag))
+    fb = lm_ac_v5._second().freqs(*args, ctx.bag_sums[1], len(ctx.bag))
     want = (fa * lm_ac_v3.ONE // int(fa.sum()) + fb * lm_ac_v3.ONE // int(fb.sum())) >> 1
     assert np.array_equal(q, want)
-    assert np.array_equal(ctx.bag_sum_b, lm_ac_v5._second().emb[[net.ids[w] for w in (" a", " red", " barn")]].sum(0))
+    assert np.array_equal(ctx.bag_sums[1], lm_ac_v5._second().emb[[net.ids[w] for w in (" a", " red", " barn")]].sum(0))
 
 
 def test_bag_sums_forget_the_oldest_token_past_the_bag(models) -> None:
@@ -86,8 +86,8 @@ def test_bag_sums_forget_the_oldest_token_past_the_bag(models) -> None:
     for s in syms:
         ctx.push(s, M.END)
     b = lm_ac_v5._second()
-    assert np.array_equal(ctx.bag_sum_b, b.emb[syms[-N.BAG:]].sum(0))
-    assert np.array_equal(ctx.bag_sum, net.emb[syms[-N.BAG:]].sum(0))
+    assert np.array_equal(ctx.bag_sums[1], b.emb[syms[-N.BAG:]].sum(0))
+    assert np.array_equal(ctx.bag_sums[0], net.emb[syms[-N.BAG:]].sum(0))
 
 
 def test_weights_and_cache_weight_were_refitted() -> None:

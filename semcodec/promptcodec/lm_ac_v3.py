@@ -111,7 +111,12 @@ class _Context:
         self.net, self.ngram = net, ngram
         self.memo = memo  # context -> (symbol, cum, freq, total) a decode found, for its re-encoding check
         self.bag: list[int] = []
-        self.bag_sum = np.zeros(net.emb.shape[1], dtype=np.int64)
+        self.nets = (net, *self.more_nets())
+        self.bag_sums = [np.zeros(n.emb.shape[1], dtype=np.int64) for n in self.nets]  # one per network
+
+    def more_nets(self) -> tuple[N.NetModel, ...]:
+        """Networks averaged with the first (a successor codec's, lm-ac-v5); none here."""
+        return ()
 
     def start(self, f: int, code: int) -> None:
         self.f, self.code = f, code
@@ -135,20 +140,22 @@ class _Context:
         return (lam * self.net_q() + (256 - lam) * P) >> 20
 
     def net_q(self) -> np.ndarray:
-        """The network's distribution scaled to ONE: int64 [V]."""
-        fn = self.net.freqs(self.prev, self.code, min(self.t, N.N_POSITIONS - 1), self.bag_sum, len(self.bag))
-        return fn * ONE // int(fn.sum())
+        """The networks' distributions, each scaled to ONE, averaged (one network here): int64 [V]."""
+        t, n = min(self.t, N.N_POSITIONS - 1), len(self.bag)
+        fs = [net.freqs(self.prev, self.code, t, s, n) for net, s in zip(self.nets, self.bag_sums)]
+        return sum(f * ONE // int(f.sum()) for f in fs) // len(fs)
 
     def weight(self, order: int, total: int) -> int:
         """The network's weight (of 256) in the mixture: the network file's, per field code."""
         return int(self.net.mix[self.code])
 
     def push(self, sym: int, tid: int) -> None:
-        emb = self.net.emb
         self.bag.append(sym)
-        self.bag_sum += emb[sym]
-        if len(self.bag) > N.BAG:
-            self.bag_sum -= emb[self.bag.pop(0)]
+        old = self.bag.pop(0) if len(self.bag) > N.BAG else None
+        for net, s in zip(self.nets, self.bag_sums):
+            s += net.emb[sym]
+            if old is not None:
+                s -= net.emb[old]
         self.prev = [sym, *self.prev[:-1]]
         self.a, self.b = self.b, tid
         self.t += 1

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
 
 from ..errors import FormatError
 from ..prompt import Prompt
@@ -62,25 +61,9 @@ class _Context(V4._Context):
     weights = WEIGHTS
     cache_weight = CACHE_WEIGHT
 
-    def __init__(self, net: N.NetModel, ngram: V3._NGram, memo: dict | None = None) -> None:
-        super().__init__(net, ngram, memo)
-        self.net_b = _second()
-        self.bag_sum_b = np.zeros(self.net_b.emb.shape[1], dtype=np.int64)
-
-    def net_q(self) -> np.ndarray:
-        """The two networks' distributions, each scaled to ONE, averaged: int64 [V]."""
-        t = min(self.t, N.N_POSITIONS - 1)
-        n = len(self.bag)
-        fa = self.net.freqs(self.prev, self.code, t, self.bag_sum, n)
-        fb = self.net_b.freqs(self.prev, self.code, t, self.bag_sum_b, n)
-        return (fa * V3.ONE // int(fa.sum()) + fb * V3.ONE // int(fb.sum())) >> 1
-
-    def push(self, sym: int, tid: int) -> None:
-        eb = self.net_b.emb
-        self.bag_sum_b += eb[sym]
-        if len(self.bag) >= N.BAG:  # the token lm-ac-v3's push is about to drop from the bag
-            self.bag_sum_b -= eb[self.bag[0]]
-        super().push(sym, tid)
+    def more_nets(self) -> tuple[N.NetModel, ...]:
+        """Network B: lm-ac-v3's net_q averages it with network A, q = (qA + qB) >> 1, each with its own bag sum."""
+        return (_second(),)
 
 
 class _NetEncoder(V4._NetEncoder):
