@@ -136,9 +136,7 @@ def read_corpus(spec: str) -> list[Prompt]:
 
 def read_parts(path: str, parts) -> list[Prompt]:
     """Only these parts of a merged corpus (a tuning set such as :data:`DEV_V5`)."""
-    keep = part_lines(ROOT / path, parts)
-    n_lines = sum(1 for _ in (ROOT / path).open(encoding="utf-8"))
-    return read_prompts(ROOT / path, skip=set(range(1, n_lines + 1)) - keep)
+    return read_prompts(ROOT / path, keep=part_lines(ROOT / path, parts))
 
 
 def corpus_file(spec: str) -> str:
@@ -147,12 +145,13 @@ def corpus_file(spec: str) -> str:
     return path + ".jsonl" if held else spec
 
 
-def read_prompts(path: Path, skip: set[int] = frozenset()) -> list[Prompt]:
+def read_prompts(path: Path, skip: set[int] = frozenset(), keep: set[int] | None = None) -> list[Prompt]:
+    """The prompts of a JSONL corpus, without the lines in ``skip`` and, if ``keep`` is given, only its lines."""
     out = []
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             line = line.strip()
-            if not line or n in skip:
+            if not line or n in skip or (keep is not None and n not in keep):
                 continue
             data = json.loads(line)
             if isinstance(data, dict) and "prompt" in data and "scene" not in data:
