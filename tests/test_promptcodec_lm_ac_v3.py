@@ -153,17 +153,20 @@ def test_round_trip_corpus_samples(name) -> None:
         assert lm_ac_v3.decode(lm_ac_v3.encode(p)) == p
 
 
+# Also read by test_promptcodec_lm_ac_v4_family.py: prompts at the edges of the tokenizer and the bag.
+EDGE_PROMPTS = [
+    Prompt(scene="x"),
+    Prompt(scene=" leading and trailing ", objects=("  ", " ,", "."), lighting=" ", style=" "),
+    Prompt(scene="ALL CAPS SCENE", objects=("McDonald's", "eBay", "A", "I", "aB"), lighting="", style="x"),
+    Prompt(scene="numbers 0 007 1950s 3.14 4k 8K", objects=tuple(f"o{i}" for i in range(16))),
+    Prompt(scene="supercalifragilisticexpialidocious zzzqqq xylophonist", lighting="\u00a0nbsp\u2028sep"),
+    Prompt(scene="\U0001f600\U0010fffd\ufffd\u200d", style="\U0001f3a8"),
+    Prompt(scene="a red barn " * 36 + "x"),  # more than 64 symbols: the bag slides
+]
+
+
 def test_round_trip_edge_prompts() -> None:
-    cases = [
-        Prompt(scene="x"),
-        Prompt(scene=" leading and trailing ", objects=("  ", " ,", "."), lighting=" ", style=" "),
-        Prompt(scene="ALL CAPS SCENE", objects=("McDonald's", "eBay", "A", "I", "aB"), lighting="", style="x"),
-        Prompt(scene="numbers 0 007 1950s 3.14 4k 8K", objects=tuple(f"o{i}" for i in range(16))),
-        Prompt(scene="supercalifragilisticexpialidocious zzzqqq xylophonist", lighting="\u00a0nbsp\u2028sep"),
-        Prompt(scene="\U0001f600\U0010fffd\ufffd\u200d", style="\U0001f3a8"),
-        Prompt(scene="a red barn " * 36 + "x"),  # more than 64 symbols: the bag slides
-    ]
-    for p in cases:
+    for p in EDGE_PROMPTS:
         assert lm_ac_v3.decode(lm_ac_v3.encode(p)) == p
 
 

@@ -24,6 +24,7 @@ from semcodec.promptcodec import nn_model as N
 from semcodec.registry import prompt_codec_by_name
 
 from test_promptcodec_lm_ac import assert_not_interchangeable, code_many_objects, corpus_prompts, prompts
+from test_promptcodec_lm_ac_v3 import EDGE_PROMPTS
 from test_promptcodec_lm_ac_v4 import VECTORS as V4_VECTORS
 from test_promptcodec_lm_ac_v5 import VECTORS as V5_VECTORS
 
@@ -73,16 +74,7 @@ def test_round_trip_corpus_samples(codec, corpus) -> None:
 @pytest.mark.parametrize("codec", NAMES)
 def test_round_trip_edge_prompts(codec) -> None:
     mod = _module(codec)
-    cases = [
-        Prompt(scene="x"),
-        Prompt(scene=" leading and trailing ", objects=("  ", " ,", "."), lighting=" ", style=" "),
-        Prompt(scene="ALL CAPS SCENE", objects=("McDonald's", "eBay", "A", "I", "aB"), lighting="", style="x"),
-        Prompt(scene="numbers 0 007 1950s 3.14 4k 8K", objects=tuple(f"o{i}" for i in range(16))),
-        Prompt(scene="supercalifragilisticexpialidocious zzzqqq xylophonist", lighting="\u00a0nbsp\u2028sep"),
-        Prompt(scene="\U0001f600\U0010fffd\ufffd\u200d", style="\U0001f3a8"),
-        Prompt(scene="a red barn " * 36 + "x"),
-    ]
-    for p in cases:
+    for p in EDGE_PROMPTS:
         assert mod.decode(mod.encode(p)) == p
 
 
