@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-
 from ..errors import FormatError
 from ..prompt import Prompt
 from . import lm_model as M
