@@ -318,6 +318,15 @@ PROMPT_CODECS: tuple[PromptCodecSpec, ...] = (
         "semcodec/promptcodec/data/lm-ac-v5.bin.zlib, lm-ac-v5b.bin.zlib and lm-ac-v5-ngram.bin.zlib "
         "(spec/promptcodec-lm-ac-v5.md)",
     ),
+    PromptCodecSpec(
+        id=7,
+        name="lm-ac-v6",
+        module="lm_ac_v6",
+        text_per_payload_byte=6.7,
+        description="the lm-ac-v5 procedure with each word's case coded by the word's own case in the training "
+        "text (a hint per token) as well as the field and the previous word's case; models those of lm-ac-v5 and "
+        "semcodec/promptcodec/data/lm-ac-v6-case.bin.zlib (spec/promptcodec-lm-ac-v6.md)",
+    ),
 )
 
 DEFAULT_PROMPT_CODEC = "lm-ac-v2"

@@ -1,4 +1,4 @@
-"""lm-ac-v4's procedure and its successor lm-ac-v5: the tests both codecs must pass, parametrised by codec.
+"""lm-ac-v4's procedure and its successors lm-ac-v5 and lm-ac-v6: the tests they all must pass, parametrised by codec.
 
 Each codec's own module holds what differs (its files, its networks, its weight
 table, its spec); here: the chain, round trips, damaged and hostile payloads,
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from semcodec.container import SemFile, decode as decode_file
 from semcodec.errors import FormatError
 from semcodec.prompt import Prompt
-from semcodec.promptcodec import decode_prompt, encode_prompt, lm_ac_v3, lm_ac_v4, lm_ac_v5
+from semcodec.promptcodec import decode_prompt, encode_prompt, lm_ac_v3, lm_ac_v4, lm_ac_v5, lm_ac_v6
 from semcodec.promptcodec import lm_model as M
 from semcodec.promptcodec import nn_model as N
 from semcodec.registry import prompt_codec_by_name
@@ -27,6 +27,7 @@ from test_promptcodec_lm_ac import assert_not_interchangeable, code_many_objects
 from test_promptcodec_lm_ac_v3 import EDGE_PROMPTS
 from test_promptcodec_lm_ac_v4 import VECTORS as V4_VECTORS
 from test_promptcodec_lm_ac_v5 import VECTORS as V5_VECTORS
+from test_promptcodec_lm_ac_v6 import VECTORS as V6_VECTORS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CODECS = {
     "lm-ac-v4": (lm_ac_v4, V4_VECTORS, "corpus/lm-dev-v4.jsonl", "lm-ac-v3"),
     "lm-ac-v5": (lm_ac_v5, V5_VECTORS, "corpus/lm-extra-v5.jsonl", "lm-ac-v4"),
+    "lm-ac-v6": (lm_ac_v6, V6_VECTORS, "corpus/lm-extra-v5.jsonl", "lm-ac-v5"),
 }
 NAMES = list(CODECS)
 

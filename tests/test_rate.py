@@ -122,7 +122,7 @@ def test_the_shipped_layout_measures_the_default_codec_as_the_file(monkeypatch):
     monkeypatch.setattr(R, "DEFAULT_PROMPT_CODEC", DEFAULT_PROMPT_CODEC)
     assert DEFAULT_PROMPT_CODEC == "lm-ac-v2"
     cols = R.columns()
-    others = ["zstd-dict-v1", "lm-ac-v1", "lm-ac-v3", "lm-ac-v4", "lm-ac-v5"]
+    others = ["zstd-dict-v1", "lm-ac-v1", "lm-ac-v3", "lm-ac-v4", "lm-ac-v5", "lm-ac-v6"]
     assert cols[-(3 * len(others) + 3):] == ["sem", *(f"sem:{c}" for c in others), "sem-v2", "sem-packet",
                                              *(f"{f}:{c}" for c in others for f in ("sem-v2", "sem-packet"))]
     for p, row in zip(PROMPTS, R.rate_rows(PROMPTS)):

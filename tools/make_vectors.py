@@ -132,8 +132,11 @@ def v2_valid_files() -> dict[str, bytes]:
     packet = default.to_packet()
     v3 = v2(TYPICAL, prompt_codec="lm-ac-v3", seed=0)  # since 0.3.0; not the writing default
     v4 = v2(TYPICAL, prompt_codec="lm-ac-v4", seed=0)  # since 0.4.0; not the writing default
-    v5 = v2(TYPICAL, prompt_codec="lm-ac-v5", seed=0)  # the smallest codec (since 0.5.0; not the writing default)
+    v5 = v2(TYPICAL, prompt_codec="lm-ac-v5", seed=0)  # since 0.5.0; not the writing default
+    v6 = v2(TYPICAL, prompt_codec="lm-ac-v6", seed=0)  # the smallest codec (since 0.6.0; not the writing default)
     return {
+        "v2-lm-ac-v6.sem": v6.to_bytes(),
+        "v2-packet-lm-ac-v6.semp": v6.to_packet(),
         "v2-lm-ac-v5.sem": v5.to_bytes(),
         "v2-packet-lm-ac-v5.semp": v5.to_packet(),
         "v2-lm-ac-v4.sem": v4.to_bytes(),
@@ -201,6 +204,7 @@ def v2_invalid_files(valid: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
         "v2-lm-ac-v3-as-lm-ac-v2.sem": (f(bytes([0x13]) + valid["v2-packet-lm-ac-v3.semp"][1:]), "prompt payload|invalid prompt"),
         "v2-lm-ac-v4-as-lm-ac-v3.sem": (f(bytes([0x14]) + valid["v2-packet-lm-ac-v4.semp"][1:]), "prompt payload|invalid prompt"),
         "v2-lm-ac-v5-as-lm-ac-v3.sem": (f(bytes([0x14]) + valid["v2-packet-lm-ac-v5.semp"][1:]), "prompt payload|invalid prompt"),
+        "v2-lm-ac-v6-as-lm-ac-v5.sem": (f(bytes([0x16]) + valid["v2-packet-lm-ac-v6.semp"][1:]), "prompt payload|invalid prompt"),
     }
     for n in range(len(default)):
         out[f"v2-truncated-{n}.sem"] = (default[:n], "empty file|truncated|CRC-16 mismatch")

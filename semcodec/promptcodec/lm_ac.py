@@ -33,7 +33,18 @@ _FIELD_LIMITS = {
 _ZERO = (0, 0, 0)
 
 
-class _Encoder:
+class _CaseTables:
+    """Where the coder and decoder find a word's case table (section 5.2 step 2)."""
+
+    m: M.Model
+
+    def case_table(self, f: int, prevcase: int, key: str) -> M.Table:
+        """The count file's case table, by field and previous case (a successor codec, lm-ac-v6,
+        also looks at the word: ``key``, the token lowercased)."""
+        return self.m.groups[M.G_CASE].get((f, prevcase, 0))
+
+
+class _Encoder(_CaseTables):
     def __init__(self, model: M.Model) -> None:
         self.m = model
         self.rc = RangeEncoder()
@@ -127,7 +138,7 @@ class _Encoder:
         """Code a word token's case class (and mixed-case bits, section 5.2 step 2); the next previous-case context."""
         letters = tok.lstrip(" ")
         cls = M.case_class(letters)
-        self.sym(self.m.groups[M.G_CASE].get((f, prevcase, 0)), cls)
+        self.sym(self.case_table(f, prevcase, tok.lower()), cls)
         if cls == M.C_MIXED:
             for ch in letters:
                 self.rc.encode(1 if ch.isupper() else 0, 1, 2)
@@ -169,7 +180,7 @@ def encode_sequence(e: _Encoder, prompt: Prompt) -> bytes:
     return e.finish()
 
 
-class _Decoder:
+class _Decoder(_CaseTables):
     def __init__(self, model: M.Model, payload: bytes) -> None:
         self.m = model
         self.rc = RangeDecoder(payload)
@@ -260,7 +271,7 @@ class _Decoder:
 
     def case(self, f: int, prevcase: int, tok: str) -> tuple[str, int]:
         """Decode a word token's case (section 5.2 step 2): the cased token and the next previous-case context."""
-        cls = self.sym(self.m.groups[M.G_CASE].get((f, prevcase, 0)))
+        cls = self.sym(self.case_table(f, prevcase, tok))
         lead = " " if tok[0] == " " else ""
         letters = tok[len(lead) :]
         if cls == M.C_MIXED:
