@@ -56,6 +56,7 @@ def test_case_file_is_pinned_small_and_indexed_by_the_count_files_tokens(case, b
     assert hashlib.sha256(data).hexdigest() == C.MODELS[C.CASE_FILE] == case.sha256
     assert len(stored) <= 64 * 1024  # 18.7 kB: a guard against growth by mistake
     assert len(case.hints) == len(base.vocab) and len(data) == 8 + len(base.vocab) + 8 * C.n_tables()
+    assert len(case.hints) == base.unk and case.hints[0] == 0  # ids 0 (END) .. N: the count file's N + 1 = UNK
     assert lm_ac_v6.NET_FILES == lm_ac_v5.NET_FILES and lm_ac_v6.COUNT_FILE == lm_ac_v5.COUNT_FILE
 
 

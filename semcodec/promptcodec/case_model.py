@@ -2,9 +2,10 @@
 
 A word's case class (lower, Title, UPPER, mIxed) is coded in a table chosen by
 the field, the previous word's case and the word's *hint*: a small class,
-stored per token of the count file's vocabulary, of how that word was written
-in the training text (0: never seen as a word; 1: lowercase; 2: Title; 3:
-UPPER; 4: mixed; 5: no majority).  The file is integers only; it is built by
+stored per token id of the count file (END included, so one more than its N),
+of how that word was written in the training text (0: never seen as a word;
+1: at least 90 % lowercase; else 2, 3, 4: the first of Title, UPPER, mixed
+with at least half; else 5).  The file is integers only; it is built by
 ``tools/train_case_model.py``.
 """
 
@@ -49,7 +50,8 @@ def dump_case(hints: bytes, freqs: list[list[int]]) -> bytes:
 
 
 def parse_case(data: bytes, n_tokens: int, sha256: str = "") -> CaseModel:
-    """Parse and check a case file for a count file of ``n_tokens`` tokens (:class:`ModelError` if it is bad)."""
+    """Parse and check a case file for a count file of ``n_tokens`` token ids (its N + 1: END and ids 1..N;
+    :class:`ModelError` if it is bad)."""
     if len(data) < _HEADER.size:
         raise M.ModelError("case file has a bad layout")
     n, h = _HEADER.unpack_from(data)
