@@ -212,8 +212,6 @@ class WordCritic:
 
 
 def test_photo_vocabulary_is_data_with_provenance():
-    from pathlib import Path
-
     from semcodec.registry import vocabulary_file, vocabulary_for as default_vocabulary_for
 
     v = Vocabulary.load("photo")

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 
 from semcodec import container

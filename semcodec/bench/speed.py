@@ -437,7 +437,7 @@ def run_speed(
     except ValueError as exc:
         raise SemError(str(exc)) from None
     dev = pick_device(device)
-    torch = _torch()
+    _torch()  # torch missing: the clear MissingError now, before any model is loaded
     report: dict[str, Any] = {"schema": SCHEMA, "environment": environment(dev), "loadavg_start": _loadavg()}
     wall0, cpu0 = time.perf_counter(), time.process_time()
 
