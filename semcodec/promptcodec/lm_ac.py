@@ -38,9 +38,9 @@ class _CaseTables:
 
     m: M.Model
 
-    def case_table(self, f: int, prevcase: int, key: str) -> M.Table:
+    def case_table(self, f: int, prevcase: int, tok: str) -> M.Table:
         """The count file's case table, by field and previous case (a successor codec, lm-ac-v6,
-        also looks at the word: ``key``, the token lowercased)."""
+        also looks at the word ``tok``, the token as coded or as decoded, lower case)."""
         return self.m.groups[M.G_CASE].get((f, prevcase, 0))
 
 
@@ -138,7 +138,7 @@ class _Encoder(_CaseTables):
         """Code a word token's case class (and mixed-case bits, section 5.2 step 2); the next previous-case context."""
         letters = tok.lstrip(" ")
         cls = M.case_class(letters)
-        self.sym(self.case_table(f, prevcase, tok.lower()), cls)
+        self.sym(self.case_table(f, prevcase, tok), cls)
         if cls == M.C_MIXED:
             for ch in letters:
                 self.rc.encode(1 if ch.isupper() else 0, 1, 2)

@@ -11,6 +11,8 @@ word's case *and the word's hint* (how it was written in the training text:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..prompt import Prompt
 from . import case_model as C
 from . import lm_ac_v3 as V3
@@ -27,6 +29,7 @@ _models = V5._models
 _Context = V5._Context
 
 
+@lru_cache(maxsize=None)
 def _case() -> C.CaseModel:
     return C.load_case(CASE_FILE, len(M.load_model(COUNT_FILE).vocab))
 
@@ -34,8 +37,8 @@ def _case() -> C.CaseModel:
 class _CaseByWord:
     """The case table of (field, previous case, the word's hint): the hook of lm_ac's ``case``."""
 
-    def case_table(self, f: int, prevcase: int, key: str) -> M.Table:
-        return _case().table(f, prevcase, self.m.ids.get(key))
+    def case_table(self, f: int, prevcase: int, tok: str) -> M.Table:
+        return _case().table(f, prevcase, self.m.ids.get(tok.lower()))  # the word's key (spec section 2)
 
 
 class _NetEncoder(_CaseByWord, V5._NetEncoder):
