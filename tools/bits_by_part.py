@@ -77,37 +77,28 @@ def metered(cls, bits: dict):
     """A subclass of encoder ``cls`` whose coded items are counted by part into ``bits``."""
     stack = ["other"]
 
-    def wrap(name: str, part: str):
+    def wrap(name: str, part):
+        """``cls.name`` with its items counted to ``part``: a name, or a function of the call giving one."""
         inner = getattr(cls, name)
 
         def method(self, *args):
-            stack.append(part)
+            stack.append(part(self, *args) if callable(part) else part)
             try:
                 return inner(self, *args)
             finally:
                 stack.pop()
         return method
 
-    def sym(self, table, s):
-        stack.append("fallback" if stack[-1] == "other" and table is getattr(self, "fallback", None) else stack[-1])
-        try:
-            return cls.sym(self, table, s)
-        finally:
-            stack.pop()
-
-    def esc(self, table):
-        stack.append("fallback" if stack[-1] == "other" else stack[-1])
-        try:
-            return cls.esc(self, table)
-        finally:
-            stack.pop()
+    def table_part(self, table, *_):
+        """Inside a named part, that part; outside, lm-ac-v3's fallback table (its id or escape) is "fallback"."""
+        return "fallback" if stack[-1] == "other" and table is getattr(self, "fallback", None) else stack[-1]
 
     def init(self, *args):
         cls.__init__(self, *args)
         self.rc = _Meter(self.rc, bits, stack)
 
     body = {name: wrap(name, part) for name, part in METHODS.items() if hasattr(cls, name)}
-    body.update(sym=sym, esc=esc, __init__=init)
+    body.update(sym=wrap("sym", table_part), esc=wrap("esc", table_part), __init__=init)
     return type("Metered" + cls.__name__, (cls,), body)
 
 
